@@ -1,0 +1,77 @@
+"""The error types a caller of sopflow can rely on.
+
+Errors are data: a definition problem carries its file, line, column and JSON path so that an editor,
+a CI log or a test can point at the exact spot; a list of problems is never flattened into one string.
+This module owns the error vocabulary only; the code that detects problems lives with its concept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class SopflowError(Exception):
+    """Root of every error sopflow raises on purpose; anything else is a bug."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """One located problem in a definition or scenario file.
+
+    `line` and `column` are 1-based; `path` is the JSON path into the document as a tuple of keys and
+    indices (empty for the document root).
+    """
+
+    file: str
+    line: int
+    column: int
+    path: tuple[str | int, ...]
+    message: str
+
+    @property
+    def json_path(self) -> str:
+        """The path as dotted text, `stages.grading.owner`, `stages.x.exits[0].to`."""
+        return format_path(self.path)
+
+    def __str__(self) -> str:
+        where = f" [{self.json_path}]" if self.path else ""
+        return f"{self.file}:{self.line}:{self.column}: {self.message}{where}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.json_path,
+            "message": self.message,
+        }
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+class DefinitionError(SopflowError):
+    """A definition (or scenario) file could not be loaded; `problems` lists every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        first = str(self.problems[0]) if self.problems else "no details"
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(f"{first}{more}")
+
+
+class TimeError(SopflowError):
+    """A duration, calendar, recurrence or instant that the time layer cannot accept."""
+
+
+class NaiveDatetimeError(TimeError):
+    """A datetime without a timezone reached the engine; every instant must be timezone-aware."""

@@ -1,0 +1,277 @@
+"""Semantic checks of a schema-valid process document: references, values and conditions.
+
+The schema says what shape a document has; these checks say whether it makes sense: every role,
+form, stage, variable, event, field, table and duty it names exists, durations and cron expressions
+parse, conditions name known variables and compare compatible types, ids are unique.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.errors import TimeError
+from engine.loading.context import Context, var_type
+from engine.loading.yaml_source import Path
+from engine.time.calendar import check_intervals, country_code, parse_hours, zone
+from engine.time.durations import Unit
+from engine.time.recurrence import check_cron
+
+_APPROX_MINUTES = {
+    Unit.MINUTE: 1,
+    Unit.HOUR: 60,
+    Unit.DAY: 1440,
+    Unit.WEEK: 10080,
+    Unit.WORKING_MINUTE: 1,
+    Unit.WORKING_HOUR: 60,
+    Unit.WORKING_DAY: 1440,
+    Unit.MONTH: 43830,
+    Unit.YEAR: 525960,
+}
+"""Rough lengths, only to check that a list of offsets is in increasing order."""
+
+
+def check_document(ctx: Context) -> None:
+    check_calendar(ctx)
+    check_json_schemas(ctx)
+    check_forms(ctx)
+    check_events(ctx)
+    check_stages(ctx)
+    check_duties(ctx)
+    check_start(ctx)
+
+
+def check_calendar(ctx: Context) -> None:
+    calendar = ctx.section("calendar")
+    path: Path = ("calendar",)
+    try:
+        zone(calendar["timezone"])
+    except TimeError as error:
+        ctx.add((*path, "timezone"), str(error))
+    if "country" in calendar:
+        try:
+            country_code(calendar["country"])
+        except TimeError as error:
+            ctx.add((*path, "country"), str(error))
+    hour_lists: list[tuple[Path, list[str]]] = [((*path, "hours"), calendar.get("hours", []))]
+    hour_lists += [((*path, "weekdays", day), hours) for day, hours in calendar.get("weekdays", {}).items()]
+    for list_path, hours in hour_lists:
+        intervals = []
+        for index, text in enumerate(hours):
+            try:
+                intervals.append(parse_hours(text))
+            except TimeError as error:
+                ctx.add((*list_path, index), str(error))
+        try:
+            check_intervals(tuple(intervals))
+        except TimeError as error:
+            ctx.add(list_path, str(error))
+
+
+def check_json_schemas(ctx: Context) -> None:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    places: list[tuple[Path, dict[str, Any]]] = [
+        (("variables", name, "schema"), body["schema"]) for name, body in ctx.section("variables").items()
+    ]
+    for section, key in (("forms", "fields"), ("events", "data")):
+        for owner, body in ctx.section(section).items():
+            for name, field_body in body.get(key, {}).items():
+                places.append(((section, owner, key, name, "schema"), field_body["schema"]))
+    for path, schema in places:
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as error:
+            ctx.add((*path, *error.absolute_path), f"not a valid JSON Schema: {error.message}")
+
+
+def _check_sets(ctx: Context, path: Path, sets: dict[str, str], fields: dict[str, Any], what: str) -> None:
+    variables = ctx.section("variables")
+    for variable, field_name in sets.items():
+        known_variable = ctx.ref((*path, variable), variable, variables, "variable")
+        known_field = ctx.ref((*path, variable), field_name, fields, f"field of this {what}")
+        if known_variable and known_field:
+            target = var_type(variables[variable]["schema"]).kinds
+            given = var_type(fields[field_name]["schema"]).kinds
+            if not target & given:
+                ctx.add(
+                    (*path, variable),
+                    f"field '{field_name}' ({_kinds(given)}) cannot set variable '{variable}' ({_kinds(target)})",
+                )
+
+
+def _kinds(kinds: frozenset[Any]) -> str:
+    return " or ".join(sorted(kind.value for kind in kinds))
+
+
+def check_forms(ctx: Context) -> None:
+    for form_id, form in ctx.section("forms").items():
+        path: Path = ("forms", form_id)
+        ctx.roles((*path, "filled_by"), form["filled_by"])
+        ctx.roles((*path, "signed_by"), form.get("signed_by", []))
+        _check_sets(ctx, (*path, "sets"), form.get("sets", {}), form["fields"], "form")
+
+
+def check_events(ctx: Context) -> None:
+    triggers = ctx.triggers()
+    for event_id, event in ctx.section("events").items():
+        path: Path = ("events", event_id)
+        if event_id in triggers:
+            ctx.add(path, f"'{event_id}' is both an event and a trigger; give them different names", key=True)
+        ctx.roles((*path, "by"), event["by"])
+        data = event.get("data", {})
+        _check_sets(ctx, (*path, "sets"), event.get("sets", {}), data, "event's data")
+        child = event.get("start_child")
+        if child is None:
+            continue
+        if ctx.known_processes is not None:
+            ctx.ref((*path, "start_child", "process"), child["process"], ctx.known_processes, "process")
+        sources = [*ctx.section("variables"), *data]
+        for name, source in child.get("inputs", {}).items():
+            ctx.ref((*path, "start_child", "inputs", name), source, sources, "variable or event data field")
+
+
+def check_stages(ctx: Context) -> None:
+    stages = ctx.section("stages")
+    forms = ctx.section("forms")
+    types = ctx.variable_types()
+    if "initial" in ctx.data:
+        ctx.ref(("initial",), ctx.data["initial"], stages, "stage")
+    if not any(stage.get("end") for stage in stages.values()):
+        ctx.add(("stages",), "no stage is marked 'end: true'; an instance could never finish")
+    for stage_id, stage in stages.items():
+        path: Path = ("stages", stage_id)
+        if "owner" in stage:
+            ctx.ref((*path, "owner"), stage["owner"], ctx.section("roles"), "role")
+        ctx.roles((*path, "assist"), stage.get("assist", []))
+        ctx.roles((*path, "notify_on_entry"), stage.get("notify_on_entry", []))
+        for index, form_id in enumerate(stage.get("produces", [])):
+            ctx.ref((*path, "produces", index), form_id, forms, "form")
+        window = stage.get("window")
+        if window is not None:
+            for key in ("from", "to"):
+                if key in window:
+                    ctx.duration((*path, "window", key), window[key])
+        if stage.get("end") and stage.get("exits"):
+            ctx.add((*path, "exits"), "an end stage has no exits")
+    exit_ids: dict[str, Path] = {}
+    for path, _, exit_ in ctx.exits():
+        ctx.ref((*path, "to"), exit_["to"], stages, "stage")
+        if "on_record" in exit_:
+            ctx.ref((*path, "on_record"), exit_["on_record"], forms, "form")
+        ctx.roles((*path, "by"), exit_.get("by", []))
+        for index, form_id in enumerate(exit_.get("requires", [])):
+            ctx.ref((*path, "requires", index), form_id, forms, "form")
+        if "fallback" in exit_:
+            ctx.ref((*path, "fallback"), exit_["fallback"], stages, "stage")
+        if "when" in exit_:
+            ctx.condition((*path, "when"), exit_["when"], types)
+        if "id" in exit_:
+            if exit_["id"] in exit_ids:
+                first = ctx.source.locate(exit_ids[exit_["id"]])
+                ctx.add((*path, "id"), f"duplicate exit id '{exit_['id']}' (first used at line {first[0]})")
+            exit_ids.setdefault(exit_["id"], (*path, "id"))
+
+
+def check_duties(ctx: Context) -> None:
+    seen: dict[str, Path] = {}
+    duty_ids = {duty["id"] for _, duty in ctx.stage_duties()}
+    for path, duty in ctx.stage_duties():
+        if duty["id"] in seen:
+            first = ctx.source.locate(seen[duty["id"]])
+            ctx.add((*path, "id"), f"duplicate duty id '{duty['id']}' (first used at line {first[0]})")
+        seen.setdefault(duty["id"], (*path, "id"))
+        _check_duty(ctx, path, duty, duty_ids)
+
+
+def _check_duty(ctx: Context, path: Path, duty: dict[str, Any], duty_ids: set[str]) -> None:
+    ctx.ref((*path, "role"), duty["role"], ctx.section("roles"), "role")
+    due = duty["due"]
+    if isinstance(due, str):
+        ctx.duration((*path, "due"), due)
+    else:
+        ctx.ref((*path, "due", "table"), due["table"], ctx.section("decision_tables"), "decision table")
+    if "when" in duty:
+        ctx.condition((*path, "when"), duty["when"], ctx.variable_types())
+    _check_anchor(ctx, (*path, "anchor"), duty.get("anchor", "scope_start"), duty_ids, duty["id"])
+    satisfied = duty["satisfied_by"]
+    known = {
+        "form": (ctx.section("forms"), "form"),
+        "event": (ctx.section("events"), "event"),
+        "trigger": (ctx.triggers(), "trigger"),
+    }
+    for key, (options, what) in known.items():
+        if key in satisfied:
+            ctx.ref((*path, "satisfied_by", key), satisfied[key], options, what)
+    if "warn" in duty:
+        warn = ctx.duration((*path, "warn"), duty["warn"])
+        if warn is not None and not warn.is_wall:
+            ctx.add((*path, "warn"), f"a warning is given in wall-clock time (m, h, d, w), not '{warn}'")
+    for index, action in enumerate(duty.get("on_breach", [])):
+        if "escalate" in action:
+            ctx.ref((*path, "on_breach", index, "escalate"), action["escalate"], ctx.section("roles"), "role")
+        ctx.roles((*path, "on_breach", index, "notify"), action.get("notify", []))
+    if "repeat" in duty:
+        _check_repeat(ctx, (*path, "repeat"), duty["repeat"])
+
+
+def _check_anchor(ctx: Context, path: Path, anchor: Any, duty_ids: set[str], own_id: str) -> None:
+    if isinstance(anchor, str):
+        return
+    kind, value = next(iter(anchor.items()))
+    where = (*path, kind)
+    if kind == "record":
+        ctx.ref(where, value, ctx.section("forms"), "form")
+    elif kind == "event":
+        ctx.ref(where, value, ctx.section("events"), "event")
+    elif kind in ("duty", "breach"):
+        if value == own_id:
+            ctx.add(where, f"duty '{own_id}' cannot be anchored on itself")
+        else:
+            ctx.ref(where, value, duty_ids, "duty")
+    elif kind == "field":
+        form_id, field_id = value.split(".", 1)
+        if ctx.ref(where, form_id, ctx.section("forms"), "form"):
+            fields = ctx.form_fields(form_id)
+            if ctx.ref(where, field_id, fields, f"field of form '{form_id}'"):
+                fmt = fields[field_id]["schema"].get("format")
+                if fmt not in ("date", "date-time"):
+                    ctx.add(where, f"field '{value}' must have format date or date-time to anchor a deadline")
+
+
+def _check_repeat(ctx: Context, path: Path, repeat: dict[str, Any]) -> None:
+    if "every" in repeat:
+        every = ctx.duration((*path, "every"), repeat["every"])
+        if every is not None and every.amount == 0:
+            ctx.add((*path, "every"), "a repeat interval must be longer than zero")
+    if "cron" in repeat:
+        try:
+            check_cron(repeat["cron"])
+        except TimeError as error:
+            ctx.add((*path, "cron"), str(error))
+    offsets = [ctx.duration((*path, "at", i), text) for i, text in enumerate(repeat.get("at", []))]
+    lengths = [o.amount * _APPROX_MINUTES[o.unit] for o in offsets if o is not None]
+    if len(lengths) == len(offsets) and any(b <= a for a, b in zip(lengths, lengths[1:], strict=False)):
+        ctx.add((*path, "at"), "the offsets must be in increasing order")
+    if "until" in repeat:
+        try:
+            until = datetime.fromisoformat(repeat["until"])
+        except ValueError:
+            ctx.add((*path, "until"), f"'{repeat['until']}' is not an ISO 8601 instant")
+        else:
+            if until.tzinfo is None:
+                ctx.add((*path, "until"), f"'{repeat['until']}' needs a timezone offset such as +08:00")
+
+
+def check_start(ctx: Context) -> None:
+    start = ctx.data.get("start")
+    if start is None:
+        return
+    ctx.roles(("start", "by"), start["by"])
+    schedule = start.get("schedule")
+    if schedule is not None:
+        try:
+            check_cron(schedule["cron"])
+        except TimeError as error:
+            ctx.add(("start", "schedule", "cron"), str(error))

@@ -1,0 +1,145 @@
+"""Shared state of one semantic check pass: the source, the problems found, and lookups by id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from typing import Any
+
+from engine.conditions import Condition, ConditionError, Kind, VarType, check_condition, parse_condition
+from engine.errors import Problem, TimeError
+from engine.loading.yaml_source import Path, Source
+from engine.time.durations import Duration, parse_duration
+
+_JSON_KINDS = {
+    "string": {Kind.STRING},
+    "integer": {Kind.NUMBER},
+    "number": {Kind.NUMBER},
+    "boolean": {Kind.BOOLEAN},
+    "null": {Kind.NULL},
+    "array": {Kind.ARRAY},
+    "object": {Kind.OBJECT},
+}
+
+
+def var_type(schema: dict[str, Any]) -> VarType:
+    """What a condition may assume about a value with this JSON Schema."""
+    declared = schema.get("type")
+    names = [declared] if isinstance(declared, str) else list(declared or [])
+    values = schema.get("enum")
+    if "const" in schema:
+        values = [schema["const"]]
+    kinds: set[Kind] = set()
+    for name in names:
+        kinds |= _JSON_KINDS.get(name, set())
+    if not kinds and values is not None:
+        kinds = {_kind_of_value(v) for v in values}
+    if not kinds:
+        kinds = set(Kind)
+    return VarType(frozenset(kinds), tuple(values) if values is not None else None)
+
+
+def _kind_of_value(value: Any) -> Kind:
+    if value is None:
+        return Kind.NULL
+    if isinstance(value, bool):
+        return Kind.BOOLEAN
+    if isinstance(value, int | float):
+        return Kind.NUMBER
+    if isinstance(value, list):
+        return Kind.ARRAY
+    if isinstance(value, dict):
+        return Kind.OBJECT
+    return Kind.STRING
+
+
+@dataclass
+class Context:
+    source: Source
+    problems: list[Problem] = field(default_factory=list)
+    known_processes: frozenset[str] | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.source.data
+        return result
+
+    def add(self, path: Path, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.source.problem(path, message, key=key))
+
+    def section(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.data.get(name) or {}
+        return result
+
+    # -- references ---------------------------------------------------------------------------------
+    def ref(self, path: Path, value: str, known: Iterable[str], what: str) -> bool:
+        """Report `value` at `path` unless it is one of `known`; True when it is."""
+        options = list(known)
+        if value in options:
+            return True
+        close = get_close_matches(value, options, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        self.add(path, f"unknown {what} '{value}'{hint}")
+        return False
+
+    def roles(self, path: Path, values: Iterable[str]) -> None:
+        for index, role in enumerate(values):
+            self.ref((*path, index), role, self.section("roles"), "role")
+
+    # -- values -------------------------------------------------------------------------------------
+    def duration(self, path: Path, text: str) -> Duration | None:
+        try:
+            return parse_duration(text)
+        except TimeError as error:
+            self.add(path, str(error))
+            return None
+
+    def condition(self, path: Path, text: str, variables: dict[str, VarType]) -> Condition | None:
+        try:
+            condition = parse_condition(text)
+        except ConditionError as error:
+            self._condition_problem(path, text, error)
+            return None
+        errors = check_condition(condition, variables)
+        for error in errors:
+            self._condition_problem(path, text, error)
+        return None if errors else condition
+
+    def _condition_problem(self, path: Path, text: str, error: ConditionError) -> None:
+        line, column = self.source.locate(path)
+        if path in self.source.positions and "\n" not in text:
+            column += error.offset + (1 if path in self.source.quoted else 0)
+        self.problems.append(
+            Problem(
+                file=self.source.file,
+                line=line,
+                column=column,
+                path=path,
+                message=f"in condition '{text}': {error.message}",
+            )
+        )
+
+    # -- lookups ------------------------------------------------------------------------------------
+    def variable_types(self) -> dict[str, VarType]:
+        return {name: var_type(body["schema"]) for name, body in self.section("variables").items()}
+
+    def stage_duties(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """Every duty with its path: process-wide ones first, then each stage's."""
+        for index, duty in enumerate(self.data.get("duties") or []):
+            yield ("duties", index), duty
+        for stage_id, stage in self.section("stages").items():
+            for index, duty in enumerate(stage.get("duties") or []):
+                yield ("stages", stage_id, "duties", index), duty
+
+    def exits(self) -> Iterator[tuple[Path, str, dict[str, Any]]]:
+        for stage_id, stage in self.section("stages").items():
+            for index, exit_ in enumerate(stage.get("exits") or []):
+                yield ("stages", stage_id, "exits", index), stage_id, exit_
+
+    def triggers(self) -> set[str]:
+        return {exit_["trigger"] for _, _, exit_ in self.exits() if "trigger" in exit_}
+
+    def form_fields(self, form_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.section("forms").get(form_id, {}).get("fields", {})
+        return result

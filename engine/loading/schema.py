@@ -1,0 +1,92 @@
+"""JSON Schema validation of a YAML document, with every error located in the source.
+
+jsonschema reports errors as data (path into the document, the failing keyword); this module turns
+each into a `Problem` at the right line and column, with a message a process owner can act on: an
+unknown key is reported at the key itself with a did-you-mean, a missing key at its mapping.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from engine.errors import Problem
+from engine.loading.yaml_source import Source
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schemas"
+
+
+def schema_path(name: str) -> Path:
+    """Where the schema `name` lives: the repository's `schemas/`, or the copy installed with the package."""
+    local = SCHEMA_DIR / name
+    if local.exists():
+        return local
+    return Path(__file__).resolve().parent.parent / "schemas" / name
+
+
+@functools.cache
+def validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_problems(source: Source, schema_name: str) -> list[Problem]:
+    from jsonschema.exceptions import best_match
+
+    problems: list[Problem] = []
+    for error in validator(schema_name).iter_errors(source.data):
+        while error.context:
+            error = best_match(error.context)
+        problems.extend(_describe(source, error))
+    problems.sort(key=lambda p: (p.line, p.column, p.message))
+    return problems
+
+
+def _describe(source: Source, error: Any) -> list[Problem]:
+    path = tuple(error.absolute_path)
+    keyword = error.validator
+    if keyword == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(error.schema.get("properties", {}))
+        extras = [key for key in error.instance if key not in known]
+        if extras:
+            return [
+                source.problem((*path, key), f"unknown key '{key}'{_did_you_mean(key, known)}", key=True)
+                for key in extras
+            ]
+    if "propertyNames" in error.schema_path:
+        key = str(error.instance)
+        if keyword == "enum":
+            options = [str(option) for option in error.validator_value]
+            message = f"unknown key '{key}'{_did_you_mean(key, options)}; use one of {', '.join(options)}"
+        else:
+            message = f"'{key}' is not a valid id: use lower case letters, digits and underscores, starting with a letter"
+        return [source.problem((*path, key), message, key=True)]
+    if keyword == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return [source.problem(path, f"missing required key '{missing}'")]
+    if keyword == "enum":
+        options = [str(option) for option in error.validator_value]
+        value = error.instance
+        hint = _did_you_mean(str(value), options) if isinstance(value, str) else ""
+        return [source.problem(path, f"{value!r} is not one of {', '.join(options)}{hint}")]
+    if keyword == "pattern":
+        form = error.schema.get("description") or error.validator_value
+        return [source.problem(path, f"{error.instance!r} does not have the required form: {form}")]
+    if keyword == "oneOf" and isinstance(error.instance, dict):
+        return [source.problem(path, "give exactly one of: " + _alternatives(error.validator_value))]
+    return [source.problem(path, error.message)]
+
+
+def _alternatives(options: list[dict[str, Any]]) -> str:
+    names = [", ".join(option.get("required", [])) for option in options]
+    return " | ".join(names)
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = get_close_matches(word, options, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

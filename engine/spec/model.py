@@ -1,0 +1,325 @@
+"""Frozen dataclasses describing a process definition.
+
+JSON Schemas carried by variables and fields are stored as canonical JSON text: immutable, hashable
+and cheap to compare; `schema()` returns a fresh dict for validators.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from engine.conditions import Condition
+from engine.time.calendar import CalendarSpec
+from engine.time.durations import Duration
+from engine.time.recurrence import OnNonWorking, RecurrenceSpec
+
+spec = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+class Scope(Enum):
+    """How long a duty lives: while its stage lasts, or for the whole instance."""
+
+    STAGE = "stage"
+    INSTANCE = "instance"
+
+
+class AnchorKind(Enum):
+    SCOPE_START = "scope_start"
+    INSTANCE_START = "instance_start"
+    RECORD = "record"
+    EVENT = "event"
+    FIELD = "field"
+    DUTY = "duty"
+    BREACH = "breach"
+
+
+@spec
+class AnchorSpec:
+    """What a deadline counts from; for every kind but the first two, also what creates the duty."""
+
+    kind: AnchorKind
+    ref: str = ""
+    field: str = ""
+
+    def __str__(self) -> str:
+        if self.kind is AnchorKind.FIELD:
+            return f"{self.ref}.{self.field}"
+        return f"{self.kind.value}: {self.ref}" if self.ref else self.kind.value
+
+
+@spec
+class RoleSpec:
+    id: str
+    title: str
+    title_en: str = ""
+    description: str = ""
+
+
+@spec
+class VariableSpec:
+    id: str
+    title: str
+    schema_json: str
+    input: str = "none"
+    title_en: str = ""
+    description: str = ""
+
+    def schema(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.schema_json)
+        return result
+
+
+@spec
+class FieldSpec:
+    id: str
+    title: str
+    schema_json: str
+    required: bool = True
+    title_en: str = ""
+    description: str = ""
+
+    def schema(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.schema_json)
+        return result
+
+
+@spec
+class FormSpec:
+    id: str
+    title: str
+    fields: tuple[FieldSpec, ...]
+    filled_by: tuple[str, ...]
+    signed_by: tuple[str, ...] = ()
+    sets: tuple[tuple[str, str], ...] = ()
+    """(variable, field) pairs copied into the instance's variables on submission."""
+    rules: tuple[str, ...] = ()
+    title_en: str = ""
+    description: str = ""
+
+    def record_schema(self) -> dict[str, Any]:
+        """A JSON Schema for the data of one record of this form."""
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {f.id: f.schema() for f in self.fields},
+            "required": [f.id for f in self.fields if f.required],
+        }
+
+
+@spec
+class ChildSpec:
+    process: str
+    inputs: tuple[tuple[str, str], ...] = ()
+
+
+@spec
+class EventSpec:
+    id: str
+    title: str
+    by: tuple[str, ...]
+    data: tuple[FieldSpec, ...] = ()
+    sets: tuple[tuple[str, str], ...] = ()
+    start_child: ChildSpec | None = None
+    rules: tuple[str, ...] = ()
+    title_en: str = ""
+    description: str = ""
+
+
+@spec
+class DecisionRowSpec:
+    when: tuple[tuple[str, tuple[Any, ...]], ...]
+    """(input, allowed values); an input left out matches anything."""
+    then: Duration
+    note: str = ""
+
+
+@spec
+class DecisionTableSpec:
+    id: str
+    title: str
+    inputs: tuple[str, ...]
+    rows: tuple[DecisionRowSpec, ...]
+    rules: tuple[str, ...] = ()
+    title_en: str = ""
+    description: str = ""
+
+    def lookup(self, variables: dict[str, Any]) -> Duration | None:
+        """The result of the row matching `variables`; None when an input is unset."""
+        for row in self.rows:
+            if all(variables.get(name) in values for name, values in row.when):
+                return row.then
+        return None
+
+
+@spec
+class DueSpec:
+    """Either a fixed duration or the name of a decision table that gives one."""
+
+    duration: Duration | None = None
+    table: str = ""
+
+    def __str__(self) -> str:
+        return str(self.duration) if self.duration is not None else f"per table {self.table}"
+
+
+@spec
+class BreachActionSpec:
+    escalate: str = ""
+    notify: tuple[str, ...] = ()
+
+
+@spec
+class DutySpec:
+    id: str
+    title: str
+    role: str
+    due: DueSpec
+    scope: Scope
+    stage: str = ""
+    """The stage a stage-scoped duty belongs to."""
+    anchor: AnchorSpec = field(default_factory=lambda: AnchorSpec(kind=AnchorKind.SCOPE_START))
+    when: Condition | None = None
+    satisfied_by_form: str = ""
+    satisfied_by_event: str = ""
+    satisfied_by_trigger: str = ""
+    needs_signatures: bool = False
+    repeat: RecurrenceSpec | None = None
+    warn: Duration | None = None
+    on_breach: tuple[BreachActionSpec, ...] = ()
+    rule: str = ""
+    title_en: str = ""
+
+    @property
+    def satisfied_by(self) -> str:
+        if self.satisfied_by_form:
+            signed = " (signed)" if self.needs_signatures else ""
+            return f"form {self.satisfied_by_form}{signed}"
+        if self.satisfied_by_event:
+            return f"event {self.satisfied_by_event}"
+        return f"trigger {self.satisfied_by_trigger}"
+
+
+@spec
+class ExitSpec:
+    to: str
+    trigger: str = ""
+    on_record: str = ""
+    when: Condition | None = None
+    by: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    max_rounds: int | None = None
+    fallback: str = ""
+    id: str = ""
+    title: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.trigger or f"record {self.on_record}"
+
+
+@spec
+class WindowSpec:
+    start: Duration | None
+    end: Duration
+    anchor: str = "instance_start"
+
+
+@spec
+class StageSpec:
+    id: str
+    title: str
+    owner: str = ""
+    assist: tuple[str, ...] = ()
+    window: WindowSpec | None = None
+    produces: tuple[str, ...] = ()
+    notify_on_entry: tuple[str, ...] = ()
+    duties: tuple[DutySpec, ...] = ()
+    exits: tuple[ExitSpec, ...] = ()
+    end: bool = False
+    rules: tuple[str, ...] = ()
+    title_en: str = ""
+    description: str = ""
+
+
+@spec
+class ScheduleSpec:
+    cron: str
+    on_non_working: OnNonWorking = OnNonWorking.KEEP
+
+    def recurrence(self) -> RecurrenceSpec:
+        return RecurrenceSpec(cron=self.cron, on_non_working=self.on_non_working)
+
+
+@spec
+class CountSpec:
+    of: str
+    form: str = ""
+    stage: str = ""
+    event: str = ""
+    exit: str = ""
+    where: Condition | None = None
+    group_by: str = ""
+
+
+@spec
+class MetricSpec:
+    id: str
+    title: str
+    count: CountSpec | None = None
+    rate: tuple[CountSpec, CountSpec] | None = None
+    mean: tuple[str, tuple[str, ...]] | None = None
+    top: tuple[tuple[str, str], str, int] | None = None
+    """(("form" or "event", its id), field, how many values)."""
+    funnel: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    title_en: str = ""
+    description: str = ""
+
+
+@spec
+class ReportSpec:
+    title: str
+    period: str
+    title_en: str = ""
+    rules: tuple[str, ...] = ()
+
+
+@spec
+class ProcessSpec:
+    id: str
+    version: int
+    title: str
+    calendar: CalendarSpec
+    roles: tuple[RoleSpec, ...]
+    stages: tuple[StageSpec, ...]
+    initial: str
+    variables: tuple[VariableSpec, ...] = ()
+    forms: tuple[FormSpec, ...] = ()
+    events: tuple[EventSpec, ...] = ()
+    decision_tables: tuple[DecisionTableSpec, ...] = ()
+    duties: tuple[DutySpec, ...] = ()
+    """Instance-scoped duties."""
+    start_by: tuple[str, ...] = ()
+    schedule: ScheduleSpec | None = None
+    metrics: tuple[MetricSpec, ...] = ()
+    report: ReportSpec | None = None
+    title_en: str = ""
+    description: str = ""
+    source: str = ""
+    path: str = ""
+
+    def stage(self, stage_id: str) -> StageSpec:
+        return next(s for s in self.stages if s.id == stage_id)
+
+    def form(self, form_id: str) -> FormSpec:
+        return next(f for f in self.forms if f.id == form_id)
+
+    def role(self, role_id: str) -> RoleSpec:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def all_duties(self) -> tuple[DutySpec, ...]:
+        """Instance-scoped duties first, then each stage's, in document order."""
+        return self.duties + tuple(d for s in self.stages for d in s.duties)

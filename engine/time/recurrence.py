@@ -1,0 +1,101 @@
+"""Recurrence: the instants at which a recurring duty opens.
+
+Three kinds, each starting from an anchor instant:
+- `every`: the anchor itself, then every interval after it (wall or working time, any duration unit);
+- `cron`: the cron expression's instants strictly after the anchor, in the calendar's timezone;
+- `offsets`: the anchor plus each offset (`[3 months, 6 months, 12 months]`).
+`on_non_working` moves an instant that falls on a non-working day to the same local time on the next
+(or previous) working day; an instant moved onto or before its predecessor is dropped, so the series
+stays strictly increasing. A series ends after `count` instants or at `until`, whichever comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from engine.errors import TimeError
+from engine.time.calendar import BusinessCalendar
+from engine.time.clock import require_aware
+from engine.time.durations import Duration, add
+
+_CRON_LIMIT = 100_000
+"""Cron instants examined without yielding one before the rule is declared empty."""
+
+
+class OnNonWorking(Enum):
+    KEEP = "keep"
+    NEXT_WORKING_DAY = "next_working_day"
+    PREVIOUS_WORKING_DAY = "previous_working_day"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecurrenceSpec:
+    every: Duration | None = None
+    cron: str | None = None
+    offsets: tuple[Duration, ...] = ()
+    on_non_working: OnNonWorking = OnNonWorking.KEEP
+    count: int | None = None
+    until: datetime | None = None
+
+
+def check_cron(expression: str) -> None:
+    """Raise TimeError with croniter's reason when `expression` is not a valid cron expression."""
+    from croniter import croniter
+
+    try:
+        croniter(expression)
+    except (ValueError, KeyError) as error:
+        raise TimeError(f"'{expression}' is not a valid cron expression: {error}") from error
+
+
+def occurrences(rule: RecurrenceSpec, anchor: datetime, calendar: BusinessCalendar) -> Iterator[datetime]:
+    """The instants of `rule` from `anchor`, strictly increasing, in the calendar's timezone."""
+    require_aware(anchor, "anchor")
+    produced = 0
+    previous: datetime | None = None
+    for raw in _raw_instants(rule, anchor, calendar):
+        if rule.count is not None and produced >= rule.count:
+            return
+        moment = _adjust(raw, rule.on_non_working, calendar)
+        if rule.until is not None and moment > rule.until:
+            return
+        if previous is not None and moment <= previous:
+            continue
+        previous = moment
+        produced += 1
+        yield moment
+
+
+def _raw_instants(rule: RecurrenceSpec, anchor: datetime, calendar: BusinessCalendar) -> Iterator[datetime]:
+    local = calendar.to_local(anchor)
+    if rule.every is not None:
+        if rule.every.amount == 0:
+            raise TimeError("a recurrence interval must be longer than zero")
+        moment = local
+        while True:
+            yield moment
+            moment = add(moment, rule.every, calendar)
+    elif rule.cron is not None:
+        from croniter import croniter
+
+        series = croniter(rule.cron, local)
+        for _ in range(_CRON_LIMIT):
+            yield series.get_next(datetime)
+    else:
+        for offset in rule.offsets:
+            yield add(local, offset, calendar)
+
+
+def _adjust(moment: datetime, policy: OnNonWorking, calendar: BusinessCalendar) -> datetime:
+    day = calendar.local_date(moment)
+    if policy is OnNonWorking.KEEP or calendar.working_intervals(day):
+        return moment
+    if policy is OnNonWorking.NEXT_WORKING_DAY:
+        target = calendar.next_working_day(day)
+    else:
+        target = calendar.previous_working_day(day)
+    moved = calendar.to_local(moment) + timedelta(days=(target - day).days)  # same local time of day
+    return calendar.to_local(moved.astimezone(UTC))
