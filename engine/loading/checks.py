@@ -32,7 +32,7 @@ _APPROX_MINUTES = {
 
 
 def check_document(ctx: Context) -> None:
-    check_calendar(ctx)
+    check_calendar(ctx, ctx.section("calendar"), ("calendar",))
     check_json_schemas(ctx)
     check_forms(ctx)
     check_events(ctx)
@@ -41,9 +41,7 @@ def check_document(ctx: Context) -> None:
     check_start(ctx)
 
 
-def check_calendar(ctx: Context) -> None:
-    calendar = ctx.section("calendar")
-    path: Path = ("calendar",)
+def check_calendar(ctx: Context, calendar: dict[str, Any], path: Path) -> None:
     try:
         zone(calendar["timezone"])
     except TimeError as error:

@@ -35,8 +35,8 @@ class LoadResult:
         return self.spec is not None
 
 
-def read_source(path: str | Path, schema: str) -> tuple[Source, list[Problem]]:
-    """Read a file and validate it against `schema`; the first steps of every definition loader."""
+def read_source(path: str | Path, schema: str = "") -> tuple[Source, list[Problem]]:
+    """Read a YAML mapping from a file and validate it against `schema` (if given)."""
     name = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -48,7 +48,7 @@ def read_source(path: str | Path, schema: str) -> tuple[Source, list[Problem]]:
     if not isinstance(source.data, dict):
         kind = "a list" if isinstance(source.data, list) else f"the value {source.data!r}"
         return source, [source.problem((), f"the document must be a mapping of keys to values, not {kind}")]
-    return source, schema_problems(source, schema)
+    return source, schema_problems(source, schema) if schema else []
 
 
 def check_process(path: str | Path, known_processes: Iterable[str] | None = None) -> LoadResult:

@@ -28,18 +28,21 @@ def schema_path(name: str) -> Path:
 
 
 @functools.cache
-def validator(name: str) -> Any:
+def validator(name: str, definition: str = "") -> Any:
+    """A validator for the schema file `name`, or for one of its `$defs` entries."""
     from jsonschema import Draft202012Validator
 
     schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    if definition:
+        schema = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def schema_problems(source: Source, schema_name: str) -> list[Problem]:
+def schema_problems(source: Source, schema_name: str, definition: str = "") -> list[Problem]:
     from jsonschema.exceptions import best_match
 
     problems: list[Problem] = []
-    for error in validator(schema_name).iter_errors(source.data):
+    for error in validator(schema_name, definition).iter_errors(source.data):
         while error.context:
             error = best_match(error.context)
         problems.extend(_describe(source, error))

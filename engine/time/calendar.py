@@ -180,10 +180,21 @@ class BusinessCalendar:
 
     def next_working_instant(self, moment: datetime) -> datetime:
         """`moment` itself if it is working time, else the start of the next working interval."""
-        return self.add_working_time(moment, timedelta(0))
+        cursor = require_aware(moment).astimezone(UTC)
+        day = self.local_date(cursor) - timedelta(days=1)
+        for _ in range(SEARCH_LIMIT_DAYS):
+            for begin, end in self.working_intervals(day):
+                if cursor < end:
+                    return max(begin, cursor).astimezone(self.tz)
+            day += timedelta(days=1)
+        raise TimeError(f"the calendar has no working time within {SEARCH_LIMIT_DAYS} days of {moment}")
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
-        """Consume `amount` of working time from `start` (or from the next working instant)."""
+        """Consume `amount` of working time from `start` (or from the next working instant).
+
+        An instant at the very end of a working interval counts as inside it, so adding nothing there
+        stays put and adding in steps gives the same instant as adding at once.
+        """
         cursor = require_aware(start, "start").astimezone(UTC)
         remaining = amount
         day = self.local_date(cursor) - timedelta(days=1)  # an interval may run past local midnight
@@ -192,7 +203,7 @@ class BusinessCalendar:
             intervals = self.working_intervals(day)
             idle_days = 0 if intervals else idle_days + 1
             for begin, end in intervals:
-                if end <= cursor:
+                if end < cursor:
                     continue
                 begin = max(begin, cursor)
                 if remaining <= end - begin:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -114,8 +114,8 @@ def parse_duration(text: str) -> Duration:
 def add(start: datetime, duration: Duration, calendar: BusinessCalendar) -> datetime:
     """The instant `duration` after `start`; working and calendar units use `calendar`."""
     require_aware(start, "start")
-    if duration.is_wall:
-        return start + duration.as_timedelta()
+    if duration.is_wall:  # elapsed time: add in UTC, or Python adds wall-clock time within one zone
+        return (start.astimezone(UTC) + duration.as_timedelta()).astimezone(start.tzinfo)
     if duration.unit is Unit.WORKING_DAY:
         return calendar.add_working_days(start, duration.amount)
     if duration.unit is Unit.WORKING_HOUR:

@@ -1,0 +1,25 @@
+"""Terminal output helpers: colour only on a terminal, and never when NO_COLOR is set."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+
+def colour(text: str, code: str, stream: TextIO = sys.stdout) -> str:
+    if os.environ.get("NO_COLOR") or not stream.isatty():
+        return text
+    return f"\033[{code}m{text}\033[0m"
+
+
+def red(text: str, stream: TextIO = sys.stdout) -> str:
+    return colour(text, "31", stream)
+
+
+def green(text: str, stream: TextIO = sys.stdout) -> str:
+    return colour(text, "32", stream)
+
+
+def error(message: str) -> None:
+    print(f"sopflow: {red('error', sys.stderr)}: {message}", file=sys.stderr)

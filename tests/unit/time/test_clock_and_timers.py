@@ -1,0 +1,73 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from engine.errors import NaiveDatetimeError, TimeError
+from engine.time.clock import SystemClock, VirtualClock
+from engine.time.timers import TimerQueue
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def test_virtual_clock_moves_only_when_told() -> None:
+    clock = VirtualClock(T0)
+    assert clock.now() == T0
+    clock.advance(timedelta(minutes=5))
+    assert clock.now() == T0 + timedelta(minutes=5)
+    clock.set(T0 + timedelta(hours=1))
+    assert clock.now() == T0 + timedelta(hours=1)
+
+
+def test_virtual_clock_refuses_to_go_back_and_naive_times() -> None:
+    clock = VirtualClock(T0)
+    with pytest.raises(TimeError, match="cannot go back"):
+        clock.set(T0 - timedelta(seconds=1))
+    with pytest.raises(TimeError, match="negative"):
+        clock.advance(timedelta(seconds=-1))
+    with pytest.raises(NaiveDatetimeError, match="has no timezone"):
+        clock.set(datetime(2026, 11, 24, 10, 0))  # noqa: DTZ001
+    with pytest.raises(NaiveDatetimeError):
+        VirtualClock(datetime(2026, 11, 24, 10, 0))  # noqa: DTZ001
+
+
+def test_system_clock_is_aware() -> None:
+    assert SystemClock().now().tzinfo is not None
+
+
+def test_timers_pop_in_due_then_schedule_order() -> None:
+    queue: TimerQueue[str] = TimerQueue()
+    queue.schedule(T0 + timedelta(minutes=10), "b")
+    queue.schedule(T0 + timedelta(minutes=5), "a")
+    queue.schedule(T0 + timedelta(minutes=10), "c")
+    queue.schedule(T0 + timedelta(minutes=20), "d")
+    assert [t.payload for t in queue.pop_due(T0 + timedelta(minutes=10))] == ["a", "b", "c"]
+    assert len(queue) == 1
+    assert queue.next_due() == T0 + timedelta(minutes=20)
+
+
+def test_cancelled_timers_never_fire_and_cancel_after_firing_is_a_no_op() -> None:
+    queue: TimerQueue[str] = TimerQueue()
+    kept = queue.schedule(T0, "kept")
+    dropped = queue.schedule(T0, "dropped")
+    assert queue.cancel(dropped) is True
+    assert queue.cancel(dropped) is False
+    assert [t.payload for t in queue.pop_due(T0)] == ["kept"]
+    assert queue.cancel(kept) is False
+    assert len(queue) == 0
+    assert queue.next_due() is None
+
+
+def test_timers_scheduled_while_popping_fire_in_the_same_pass_when_due() -> None:
+    queue: TimerQueue[int] = TimerQueue()
+    queue.schedule(T0, 0)
+    fired = []
+    for timer in queue.pop_due(T0 + timedelta(hours=1)):
+        fired.append((timer.due, timer.payload))
+        if timer.payload < 3:
+            queue.schedule(timer.due + timedelta(minutes=20), timer.payload + 1)
+    assert fired == [(T0 + timedelta(minutes=20 * i), i) for i in range(4)]
+
+
+def test_naive_due_instants_are_refused() -> None:
+    with pytest.raises(NaiveDatetimeError):
+        TimerQueue[str]().schedule(datetime(2026, 1, 1), "x")  # noqa: DTZ001

@@ -1,0 +1,81 @@
+from datetime import datetime
+from itertools import islice
+
+import pytest
+
+from engine.errors import TimeError
+from engine.time.durations import parse_duration
+from engine.time.recurrence import OnNonWorking, RecurrenceSpec, check_cron, occurrences
+from tests.unit.time.cn import CN, SHANGHAI, at
+
+NEXT = OnNonWorking.NEXT_WORKING_DAY
+PREVIOUS = OnNonWorking.PREVIOUS_WORKING_DAY
+
+
+def series(rule: RecurrenceSpec, anchor: str, limit: int = 10) -> list[datetime]:
+    return list(islice(occurrences(rule, at(anchor), CN), limit))
+
+
+def test_every_four_hours_starts_at_the_anchor() -> None:
+    rule = RecurrenceSpec(every=parse_duration("4h"), count=3)
+    assert series(rule, "2026-11-23 10:00") == [at("2026-11-23 10:00"), at("2026-11-23 14:00"), at("2026-11-23 18:00")]
+
+
+def test_every_working_day_lands_at_the_end_of_each_working_day() -> None:
+    rule = RecurrenceSpec(every=parse_duration("1 working day"), count=3)
+    assert series(rule, "2026-11-23 14:00") == [at("2026-11-23 14:00"), at("2026-11-24 18:00"), at("2026-11-25 18:00")]
+
+
+def test_every_working_day_skips_national_day() -> None:
+    rule = RecurrenceSpec(every=parse_duration("1 working day"), count=3)
+    assert series(rule, "2026-09-29 10:00") == [at("2026-09-29 10:00"), at("2026-09-30 18:00"), at("2026-10-08 18:00")]
+
+
+def test_weekly_cron() -> None:
+    rule = RecurrenceSpec(cron="0 16 * * 5", count=2)
+    assert series(rule, "2026-11-23 10:00") == [at("2026-11-27 16:00"), at("2026-12-04 16:00")]
+
+
+def test_surveys_three_six_twelve_months_after_the_deal_on_working_days() -> None:
+    rule = RecurrenceSpec(offsets=tuple(parse_duration(f"{m} months") for m in (3, 6, 12)), on_non_working=NEXT)
+    assert series(rule, "2026-01-31 10:00") == [
+        at("2026-04-30 10:00"),
+        at("2026-07-31 10:00"),
+        at("2027-02-01 10:00"),  # 2027-01-31 is a Sunday
+    ]
+
+
+@pytest.mark.parametrize(("policy", "expected"), [(NEXT, "2026-10-08 10:00"), (PREVIOUS, "2026-09-30 10:00")])
+def test_on_non_working_moves_a_holiday_occurrence(policy: OnNonWorking, expected: str) -> None:
+    rule = RecurrenceSpec(offsets=(parse_duration("3 months"),), on_non_working=policy)
+    assert series(rule, "2026-07-01 10:00") == [at(expected)]
+
+
+def test_keep_leaves_a_holiday_occurrence_where_it_is() -> None:
+    rule = RecurrenceSpec(offsets=(parse_duration("3 months"),))
+    assert series(rule, "2026-07-01 10:00") == [at("2026-10-01 10:00")]
+
+
+def test_occurrences_moved_onto_the_same_day_are_dropped() -> None:
+    rule = RecurrenceSpec(cron="0 10 * * *", on_non_working=NEXT, count=3)
+    assert series(rule, "2026-11-27 11:00") == [at("2026-11-30 10:00"), at("2026-12-01 10:00"), at("2026-12-02 10:00")]
+
+
+def test_monthly_cron_on_the_first_working_day() -> None:
+    rule = RecurrenceSpec(cron="0 10 1 * *", on_non_working=NEXT, count=3)
+    assert series(rule, "2026-09-15 10:00") == [at("2026-10-08 10:00"), at("2026-11-02 10:00"), at("2026-12-01 10:00")]
+
+
+def test_until_bounds_the_series() -> None:
+    rule = RecurrenceSpec(every=parse_duration("4h"), until=datetime(2026, 11, 23, 20, tzinfo=SHANGHAI))
+    assert series(rule, "2026-11-23 10:00") == [at("2026-11-23 10:00"), at("2026-11-23 14:00"), at("2026-11-23 18:00")]
+
+
+def test_a_bad_cron_expression_is_refused_with_croniters_reason() -> None:
+    with pytest.raises(TimeError, match="'61 \\* \\* \\* \\*' is not a valid cron expression"):
+        check_cron("61 * * * *")
+
+
+def test_a_zero_interval_is_refused() -> None:
+    with pytest.raises(TimeError, match="longer than zero"):
+        series(RecurrenceSpec(every=parse_duration("0m")), "2026-11-23 10:00")
