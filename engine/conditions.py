@@ -187,7 +187,7 @@ class _Parser:
         return self.parse_comparison()
 
     def parse_comparison(self) -> Node:
-        kind, text, offset = self.peek()
+        kind, text, _ = self.peek()
         if kind == "op" and text == "(":
             self.take()
             node = self.parse_or()
@@ -268,7 +268,9 @@ def _check_boolean(node: Node, variables: Mapping[str, VarType], errors: list[Co
     elif isinstance(node, Name):
         kinds = _operand_kinds(node, variables, errors)
         if kinds is not None and Kind.BOOLEAN not in kinds:
-            errors.append(ConditionError(f"'{node.name}' is not a boolean; compare it with a value", node.offset))
+            errors.append(
+                ConditionError(f"'{node.name}' is not a boolean; compare it with a value", node.offset)
+            )
     elif not isinstance(node.value, bool):
         errors.append(ConditionError(f"{node.value!r} is not a condition", node.offset))
 
@@ -355,7 +357,8 @@ def _check_pair(
                 allowed = ", ".join(repr(v) for v in values)
                 errors.append(
                     ConditionError(
-                        f"{literal.value!r} is not a value of '{name.name}' (one of {allowed})", literal.offset
+                        f"{literal.value!r} is not a value of '{name.name}' (one of {allowed})",
+                        literal.offset,
                     )
                 )
 

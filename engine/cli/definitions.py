@@ -22,7 +22,9 @@ def register(commands: Any) -> None:
         "as file:line:column: message [json.path]. Exit 0 when all are valid, 1 when any is not.",
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="process files or folders of *.yaml files")
-    validate.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    validate.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default text)"
+    )
     validate.set_defaults(run=run_validate)
 
     graph = commands.add_parser(

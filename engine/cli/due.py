@@ -29,7 +29,9 @@ def register(commands: Any) -> None:
         "--calendar processes/sales-rapid-response.yaml  →  2026-10-08T18:00:00+08:00",
     )
     due.add_argument("start", metavar="START", help="ISO 8601 instant with an offset or Z")
-    due.add_argument("duration", metavar="DURATION", help="e.g. 5m, 2h, 1d, '8 working hours', '3 working days'")
+    due.add_argument(
+        "duration", metavar="DURATION", help="e.g. 5m, 2h, 1d, '8 working hours', '3 working days'"
+    )
     due.add_argument("--timezone", default="UTC", help="IANA timezone of the calendar (default UTC)")
     due.add_argument("--country", help="country whose holidays and adjusted working days apply, e.g. CN")
     due.add_argument(

@@ -110,7 +110,9 @@ def _canonical(schema: dict[str, Any]) -> str:
 
 
 def _variable(name: str, body: dict[str, Any]) -> VariableSpec:
-    return VariableSpec(id=name, schema_json=_canonical(body["schema"]), input=body.get("input", "none"), **_texts(body))
+    return VariableSpec(
+        id=name, schema_json=_canonical(body["schema"]), input=body.get("input", "none"), **_texts(body)
+    )
 
 
 def _fields(fields: dict[str, Any]) -> tuple[FieldSpec, ...]:
@@ -140,7 +142,9 @@ def _event(name: str, body: dict[str, Any]) -> EventSpec:
         data=_fields(body.get("data", {})),
         sets=tuple(body.get("sets", {}).items()),
         start_child=(
-            ChildSpec(process=child["process"], inputs=tuple(child.get("inputs", {}).items())) if child else None
+            ChildSpec(process=child["process"], inputs=tuple(child.get("inputs", {}).items()))
+            if child
+            else None
         ),
         rules=tuple(body.get("rules", ())),
         **_texts(body),
@@ -275,7 +279,9 @@ def _metric(name: str, body: dict[str, Any]) -> MetricSpec:
         rate=(_count(rate["numerator"]), _count(rate["denominator"])) if rate else None,
         mean=(mean["form"], tuple(mean["fields"])) if mean else None,
         top=(
-            ("form", top["form"]) if "form" in top else ("event", top["event"]), top["field"], top.get("limit", 5)
+            ("form", top["form"]) if "form" in top else ("event", top["event"]),
+            top["field"],
+            top.get("limit", 5),
         )
         if top
         else None,

@@ -7,6 +7,7 @@ parse, conditions name known variables and compare compatible types, ids are uni
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 
@@ -93,10 +94,8 @@ def _check_sets(ctx: Context, path: Path, sets: dict[str, str], fields: dict[str
             target = var_type(variables[variable]["schema"]).kinds
             given = var_type(fields[field_name]["schema"]).kinds
             if not target & given:
-                ctx.add(
-                    (*path, variable),
-                    f"field '{field_name}' ({_kinds(given)}) cannot set variable '{variable}' ({_kinds(target)})",
-                )
+                mismatch = f"({_kinds(given)}) cannot set variable '{variable}' ({_kinds(target)})"
+                ctx.add((*path, variable), f"field '{field_name}' {mismatch}")
 
 
 def _kinds(kinds: frozenset[Any]) -> str:
@@ -250,7 +249,7 @@ def _check_repeat(ctx: Context, path: Path, repeat: dict[str, Any]) -> None:
             ctx.add((*path, "cron"), str(error))
     offsets = [ctx.duration((*path, "at", i), text) for i, text in enumerate(repeat.get("at", []))]
     lengths = [o.amount * _APPROX_MINUTES[o.unit] for o in offsets if o is not None]
-    if len(lengths) == len(offsets) and any(b <= a for a, b in zip(lengths, lengths[1:], strict=False)):
+    if len(lengths) == len(offsets) and any(b <= a for a, b in itertools.pairwise(lengths)):
         ctx.add((*path, "at"), "the offsets must be in increasing order")
     if "until" in repeat:
         try:

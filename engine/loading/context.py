@@ -101,10 +101,10 @@ class Context:
         except ConditionError as error:
             self._condition_problem(path, text, error)
             return None
-        errors = check_condition(condition, variables)
-        for error in errors:
-            self._condition_problem(path, text, error)
-        return None if errors else condition
+        mistakes = check_condition(condition, variables)
+        for mistake in mistakes:
+            self._condition_problem(path, text, mistake)
+        return None if mistakes else condition
 
     def _condition_problem(self, path: Path, text: str, error: ConditionError) -> None:
         line, column = self.source.locate(path)

@@ -38,7 +38,9 @@ def check_graph(ctx: Context) -> None:
     if finishing:
         for stage_id in stages:
             if stage_id in reachable and stage_id not in finishing:
-                ctx.add(("stages", stage_id), f"no end stage can be reached from stage '{stage_id}'", key=True)
+                ctx.add(
+                    ("stages", stage_id), f"no end stage can be reached from stage '{stage_id}'", key=True
+                )
     _check_loops(ctx, stages, unbounded)
 
 
@@ -53,7 +55,9 @@ def _reach(start: str, edges: dict[str, list[str]]) -> set[str]:
     return seen
 
 
-def _check_loops(ctx: Context, stages: dict[str, object], unbounded: dict[str, list[tuple[str, Path]]]) -> None:
+def _check_loops(
+    ctx: Context, stages: dict[str, object], unbounded: dict[str, list[tuple[str, Path]]]
+) -> None:
     """Report each exit that closes a cycle of unbounded exits (an iterative depth-first search)."""
     state: dict[str, int] = {}  # 1: on the current path, 2: finished
     for root in stages:

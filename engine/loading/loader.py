@@ -41,7 +41,9 @@ def read_source(path: str | Path, schema: str = "") -> tuple[Source, list[Proble
     try:
         raw = Path(path).read_bytes()
     except OSError as error:
-        return Source(name), [Problem(file=name, line=1, column=1, path=(), message=f"cannot read: {error.strerror}")]
+        return Source(name), [
+            Problem(file=name, line=1, column=1, path=(), message=f"cannot read: {error.strerror}")
+        ]
     source, problems = read_yaml(raw, name)
     if problems:
         return source, problems

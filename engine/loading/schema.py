@@ -43,7 +43,7 @@ def schema_problems(source: Source, schema_name: str, definition: str = "") -> l
 
     problems: list[Problem] = []
     for error in validator(schema_name, definition).iter_errors(source.data):
-        while error.context:
+        while error.context and not _is_choice(error):
             error = best_match(error.context)
         problems.extend(_describe(source, error))
     problems.sort(key=lambda p: (p.line, p.column, p.message))
@@ -67,7 +67,7 @@ def _describe(source: Source, error: Any) -> list[Problem]:
             options = [str(option) for option in error.validator_value]
             message = f"unknown key '{key}'{_did_you_mean(key, options)}; use one of {', '.join(options)}"
         else:
-            message = f"'{key}' is not a valid id: use lower case letters, digits and underscores, starting with a letter"
+            message = f"'{key}' is not a valid id: {_ID_RULE}"
         return [source.problem((*path, key), message, key=True)]
     if keyword == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
@@ -80,14 +80,32 @@ def _describe(source: Source, error: Any) -> list[Problem]:
     if keyword == "pattern":
         form = error.schema.get("description") or error.validator_value
         return [source.problem(path, f"{error.instance!r} does not have the required form: {form}")]
-    if keyword == "oneOf" and isinstance(error.instance, dict):
-        return [source.problem(path, "give exactly one of: " + _alternatives(error.validator_value))]
+    if _is_choice(error):
+        options = error.validator_value
+        given = [o for o in options if all(key in error.instance for key in o["required"])]
+        verb = "needs one of" if not given else "takes only one of"
+        return [source.problem(path, f"{verb}: {_alternatives(options)}")]
+    if keyword == "dependentRequired":
+        needed = error.message.split("'")[1]
+        have = next(k for k, v in error.validator_value.items() if needed in v and k in error.instance)
+        return [source.problem((*path, have), f"'{have}' needs '{needed}' beside it", key=True)]
     return [source.problem(path, error.message)]
 
 
+_ID_RULE = "use lower case letters, digits and underscores, starting with a letter"
+
+
+def _is_choice(error: Any) -> bool:
+    """A `oneOf` of `required`-only alternatives: the schema's way of saying 'exactly one of these keys'."""
+    return (
+        error.validator == "oneOf"
+        and isinstance(error.instance, dict)
+        and all(set(option) == {"required"} for option in error.validator_value)
+    )
+
+
 def _alternatives(options: list[dict[str, Any]]) -> str:
-    names = [", ".join(option.get("required", [])) for option in options]
-    return " | ".join(names)
+    return " | ".join(" + ".join(option["required"]) for option in options)
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:

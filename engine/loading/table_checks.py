@@ -28,7 +28,9 @@ def check_tables(ctx: Context) -> None:
             elif declared.kinds == frozenset({Kind.BOOLEAN}):
                 domains[name] = (True, False)
             else:
-                ctx.add((*path, "inputs", index), f"input '{name}' needs an enum (or to be boolean) in a table")
+                ctx.add(
+                    (*path, "inputs", index), f"input '{name}' needs an enum (or to be boolean) in a table"
+                )
         rows_ok = True
         for index, row in enumerate(table["rows"]):
             rows_ok &= _check_row(ctx, (*path, "rows", index), row, domains, table["inputs"])
@@ -52,16 +54,22 @@ def _check_row(
     return ok
 
 
-def _check_coverage(ctx: Context, path: Path, table: dict[str, Any], domains: dict[str, tuple[Any, ...]]) -> None:
+def _check_coverage(
+    ctx: Context, path: Path, table: dict[str, Any], domains: dict[str, tuple[Any, ...]]
+) -> None:
     names = list(table["inputs"])
     total = 1
     for name in names:
         total *= len(domains[name])
     if total > MAX_COMBINATIONS:
-        ctx.add((*path, "inputs"), f"the inputs have {total:,} combinations; at most {MAX_COMBINATIONS:,} are checked")
+        ctx.add(
+            (*path, "inputs"),
+            f"the inputs have {total:,} combinations; at most {MAX_COMBINATIONS:,} are checked",
+        )
         return
     rows = [
-        {name: set(v if isinstance(v, list) else [v]) for name, v in row["when"].items()} for row in table["rows"]
+        {name: set(v if isinstance(v, list) else [v]) for name, v in row["when"].items()}
+        for row in table["rows"]
     ]
     gaps: list[str] = []
     overlaps: dict[tuple[int, ...], str] = {}
@@ -96,9 +104,10 @@ def check_metrics(ctx: Context) -> None:
             if ctx.ref((*path, "mean", "form"), form_id, ctx.section("forms"), "form"):
                 fields = ctx.form_fields(form_id)
                 for index, name in enumerate(metric["mean"]["fields"]):
-                    if ctx.ref((*path, "mean", "fields", index), name, fields, f"field of form '{form_id}'"):
-                        if not var_type(fields[name]["schema"]).kinds <= {Kind.NUMBER, Kind.NULL}:
-                            ctx.add((*path, "mean", "fields", index), f"field '{name}' is not a number")
+                    where = (*path, "mean", "fields", index)
+                    known = ctx.ref(where, name, fields, f"field of form '{form_id}'")
+                    if known and not var_type(fields[name]["schema"]).kinds <= {Kind.NUMBER, Kind.NULL}:
+                        ctx.add(where, f"field '{name}' is not a number")
         if "top" in metric:
             top = metric["top"]
             section, key = ("forms", "fields") if "form" in top else ("events", "data")

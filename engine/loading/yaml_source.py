@@ -87,14 +87,18 @@ def read_yaml(raw: bytes | str, file: str) -> tuple[Source, list[Problem]]:
 
     size = len(raw.encode() if isinstance(raw, str) else raw)
     if size > MAX_BYTES:
-        return fail(f"the file is too large ({size / 1048576:.1f} MiB); the limit is {MAX_BYTES // 1048576} MiB")
+        return fail(
+            f"the file is too large ({size / 1048576:.1f} MiB); the limit is {MAX_BYTES // 1048576} MiB"
+        )
     if isinstance(raw, bytes):
         if b"\x00" in raw:
             return fail("this is a binary file, not YAML text")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            return fail(f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start})")
+            line = raw.count(b"\n", 0, error.start) + 1
+            column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+            return fail(f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x})", line, column)
     else:
         text = raw
     if not text.strip():
@@ -109,9 +113,13 @@ def read_yaml(raw: bytes | str, file: str) -> tuple[Source, list[Problem]]:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         detail = error.problem or error.context or "invalid YAML"
-        problems.append(Problem(file=file, line=line, column=column, path=(), message=f"YAML syntax: {detail}"))
+        problems.append(
+            Problem(file=file, line=line, column=column, path=(), message=f"YAML syntax: {detail}")
+        )
     except yaml.YAMLError as error:
         problems.append(Problem(file=file, line=1, column=1, path=(), message=f"YAML syntax: {error}"))
+    if not problems and source.data is None:
+        return fail("the file is empty")
     return source, problems
 
 
@@ -132,7 +140,9 @@ class _Builder:
 
     def error(self, mark: Any, message: str, path: Path = ()) -> None:
         self.problems.append(
-            Problem(file=self.source.file, line=mark.line + 1, column=mark.column + 1, path=path, message=message)
+            Problem(
+                file=self.source.file, line=mark.line + 1, column=mark.column + 1, path=path, message=message
+            )
         )
 
     def handle(self, event: yaml.Event) -> None:
@@ -153,9 +163,11 @@ class _Builder:
             self.check_tag(event, "map" if isinstance(event, yaml.MappingStartEvent) else "seq")
             container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
             path = self.child_path(event)
-            self.source.positions[path] = (event.start_mark.line + 1, event.start_mark.column + 1)
+            self.source.positions[path] = _position(event)
             if len(self.stack) >= MAX_DEPTH:
-                self.error(event.start_mark, f"the document is nested more than {MAX_DEPTH} levels deep", path)
+                self.error(
+                    event.start_mark, f"the document is nested more than {MAX_DEPTH} levels deep", path
+                )
                 raise _Abort
             self.stack.append(_Frame(container, path, event.anchor, self.count))
             self.bump(event, 1)
@@ -183,13 +195,15 @@ class _Builder:
         if isinstance(frame.container, list):
             return (*frame.path, len(frame.container))
         if frame.key is None:
-            self.error(event.start_mark, "a mapping key must be plain text, not a list or mapping", frame.path)
+            self.error(
+                event.start_mark, "a mapping key must be plain text, not a list or mapping", frame.path
+            )
             raise _Abort
         return (*frame.path, frame.key)
 
     def add_value(self, value: Any, event: yaml.Event, size: int) -> None:
         self.bump(event, size)
-        position = (event.start_mark.line + 1, event.start_mark.column + 1)
+        position = _position(event)
         anchor = getattr(event, "anchor", None)
         if anchor is not None and isinstance(event, yaml.ScalarEvent):
             self.anchors[anchor] = (value, size)
@@ -205,16 +219,22 @@ class _Builder:
 
     def set_key(self, frame: _Frame, value: Any, event: yaml.Event, position: tuple[int, int]) -> None:
         if isinstance(value, dict | list):
-            self.error(event.start_mark, "a mapping key must be plain text, not a list or mapping", frame.path)
+            self.error(
+                event.start_mark, "a mapping key must be plain text, not a list or mapping", frame.path
+            )
             raise _Abort
         key = event.value if isinstance(event, yaml.ScalarEvent) else str(value)
         if key == "<<":
-            self.error(event.start_mark, "merge keys ('<<') are not supported; write the entries out", frame.path)
+            self.error(
+                event.start_mark, "merge keys ('<<') are not supported; write the entries out", frame.path
+            )
             raise _Abort
         if key in frame.container:
             first = self.source.key_positions[(*frame.path, key)]
             self.error(
-                event.start_mark, f"duplicate key '{key}' (first defined at line {first[0]})", (*frame.path, key)
+                event.start_mark,
+                f"duplicate key '{key}' (first defined at line {first[0]})",
+                (*frame.path, key),
             )
         frame.key = key
         frame.key_mark = position
@@ -245,17 +265,18 @@ class _Builder:
             if event.style or not event.implicit[0]:  # quoted or block text stays text
                 return value
             return _resolve_plain(value)
-        explicit = {
-            f"{_CORE}str": str,
-            f"{_CORE}int": _resolve_plain,
-            f"{_CORE}float": _resolve_plain,
-            f"{_CORE}bool": _resolve_plain,
-            f"{_CORE}null": _resolve_plain,
-        }.get(tag)
-        if explicit is None:
-            self.error(event.start_mark, f"the tag '{tag}' is not allowed here")
-            raise _Abort
-        return explicit(value)
+        if tag == f"{_CORE}str":
+            return value
+        if tag in (f"{_CORE}int", f"{_CORE}float", f"{_CORE}bool", f"{_CORE}null"):
+            return _resolve_plain(value)
+        self.error(event.start_mark, f"the tag '{tag}' is not allowed here")
+        raise _Abort
+
+
+def _position(event: yaml.Event) -> tuple[int, int]:
+    """1-based line and column where the event starts (every parser event carries a mark)."""
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def _resolve_plain(value: str) -> Any:

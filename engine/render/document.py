@@ -75,7 +75,8 @@ def to_html(blocks: list[Block], title: str) -> str:
         else:
             head = "".join(f"<th>{html.escape(cell)}</th>" for cell in block.header)
             rows = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in block.rows
+                "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+                for row in block.rows
             )
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
     return (

@@ -31,7 +31,8 @@ def _duty_groups(process: ProcessSpec) -> list[tuple[str, tuple[DutySpec, ...]]]
 
 def to_mermaid(process: ProcessSpec, *, duties: bool = True) -> str:
     def quote(lines: list[str]) -> str:
-        return '"' + "<br/>".join(line.replace('"', "#quot;") for line in lines) + '"'
+        escaped = (line.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;") for line in lines)
+        return '"' + "<br/>".join(escaped) + '"'
 
     out = ["flowchart TD", f"  %% {process.id} v{process.version}: {process.title}"]
     for stage in process.stages:
@@ -43,7 +44,9 @@ def to_mermaid(process: ProcessSpec, *, duties: bool = True) -> str:
         for exit_ in stage.exits:
             out.append(f"  {stage.id} -->|{quote([exit_text(exit_)])}| {exit_.to}")
             if exit_.fallback:
-                out.append(f"  {stage.id} -.->|{quote([f'past {exit_.max_rounds} rounds'])}| {exit_.fallback}")
+                out.append(
+                    f"  {stage.id} -.->|{quote([f'past {exit_.max_rounds} rounds'])}| {exit_.fallback}"
+                )
     if duties:
         for owner, group in _duty_groups(process):
             for duty in group:
@@ -82,7 +85,8 @@ def to_dot(process: ProcessSpec, *, duties: bool = True) -> str:
         for owner, group in _duty_groups(process):
             for duty in group:
                 node = f"{owner}__{duty.id}"
-                out.append(f"  {node} [shape=note, style=filled, fillcolor=\"#fffbea\", label={quote(_duty_label(process, duty))}];")
+                label = quote(_duty_label(process, duty))
+                out.append(f'  {node} [shape=note, style=filled, fillcolor="#fffbea", label={label}];')
                 target = owner if owner != "case" else "start"
                 out.append(f"  {node} -> {target} [style=dotted, arrowhead=none];")
     out.append("}")

@@ -17,7 +17,7 @@ from engine.render.words import (
     satisfied_text,
     window_text,
 )
-from engine.spec.model import DutySpec, FieldSpec, ProcessSpec
+from engine.spec.model import DutySpec, ExitSpec, FieldSpec, ProcessSpec
 
 
 def handbook(process: ProcessSpec) -> list[Block]:
@@ -25,14 +25,16 @@ def handbook(process: ProcessSpec) -> list[Block]:
     country = f", holidays and adjusted working days of {calendar.country}" if calendar.country else ""
     blocks: list[Block] = [
         Heading(1, both(process.title, process.title_en)),
-        Paragraph(f"Process `{process.id}` version {process.version}. Source: {process.source or 'not given'}."),
+        Paragraph(
+            f"Process `{process.id}` version {process.version}. Source: {process.source or 'not given'}."
+        ),
     ]
     if process.description:
         blocks.append(Paragraph(process.description))
     blocks += [
         Paragraph(
-            f"Deadlines are computed in {calendar.timezone}; working time is {hours_text(process)} on working "
-            f"days{country}."
+            f"Deadlines are computed in {calendar.timezone}; working time is {hours_text(process)} "
+            f"on working days{country}."
         ),
         Heading(2, "Roles"),
         Table(("Role", "Id"), tuple((both(r.title, r.title_en), r.id) for r in process.roles)),
@@ -51,7 +53,9 @@ def handbook(process: ProcessSpec) -> list[Block]:
         if stage.produces:
             facts.append("Produces: " + ", ".join(form_name(process, f) for f in stage.produces))
         if stage.notify_on_entry:
-            facts.append("On entry, notify: " + ", ".join(role_name(process, r) for r in stage.notify_on_entry))
+            facts.append(
+                "On entry, notify: " + ", ".join(role_name(process, r) for r in stage.notify_on_entry)
+            )
         if stage.rules:
             facts.append("Rules: " + ", ".join(stage.rules))
         if stage.end:
@@ -64,13 +68,22 @@ def handbook(process: ProcessSpec) -> list[Block]:
                 Table(
                     ("Next stage", "How", "Who"),
                     tuple(
-                        (process.stage(e.to).title, exit_text(e), ", ".join(process.role(r).title for r in e.by))
+                        (
+                            process.stage(e.to).title,
+                            exit_text(e),
+                            ", ".join(process.role(r).title for r in _movers(process, e)),
+                        )
                         for e in stage.exits
                     ),
                 )
             )
     blocks += _tables(process) + _forms(process)
     return blocks
+
+
+def _movers(process: ProcessSpec, exit_: ExitSpec) -> tuple[str, ...]:
+    """Who can take an exit: its roles, or whoever may submit the record that takes it."""
+    return exit_.by or process.form(exit_.on_record).filled_by
 
 
 def _duty_table(process: ProcessSpec, duties: tuple[DutySpec, ...]) -> Table:

@@ -16,8 +16,6 @@ from engine.time.calendar import CalendarSpec
 from engine.time.durations import Duration
 from engine.time.recurrence import OnNonWorking, RecurrenceSpec
 
-spec = dataclass(frozen=True, slots=True, kw_only=True)
-
 
 class Scope(Enum):
     """How long a duty lives: while its stage lasts, or for the whole instance."""
@@ -36,7 +34,7 @@ class AnchorKind(Enum):
     BREACH = "breach"
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AnchorSpec:
     """What a deadline counts from; for every kind but the first two, also what creates the duty."""
 
@@ -50,7 +48,7 @@ class AnchorSpec:
         return f"{self.kind.value}: {self.ref}" if self.ref else self.kind.value
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoleSpec:
     id: str
     title: str
@@ -58,7 +56,7 @@ class RoleSpec:
     description: str = ""
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VariableSpec:
     id: str
     title: str
@@ -72,7 +70,7 @@ class VariableSpec:
         return result
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FieldSpec:
     id: str
     title: str
@@ -86,7 +84,7 @@ class FieldSpec:
         return result
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FormSpec:
     id: str
     title: str
@@ -109,13 +107,13 @@ class FormSpec:
         }
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChildSpec:
     process: str
     inputs: tuple[tuple[str, str], ...] = ()
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EventSpec:
     id: str
     title: str
@@ -128,7 +126,7 @@ class EventSpec:
     description: str = ""
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DecisionRowSpec:
     when: tuple[tuple[str, tuple[Any, ...]], ...]
     """(input, allowed values); an input left out matches anything."""
@@ -136,7 +134,7 @@ class DecisionRowSpec:
     note: str = ""
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DecisionTableSpec:
     id: str
     title: str
@@ -154,7 +152,7 @@ class DecisionTableSpec:
         return None
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DueSpec:
     """Either a fixed duration or the name of a decision table that gives one."""
 
@@ -165,13 +163,13 @@ class DueSpec:
         return str(self.duration) if self.duration is not None else f"per table {self.table}"
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BreachActionSpec:
     escalate: str = ""
     notify: tuple[str, ...] = ()
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DutySpec:
     id: str
     title: str
@@ -202,7 +200,7 @@ class DutySpec:
         return f"trigger {self.satisfied_by_trigger}"
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExitSpec:
     to: str
     trigger: str = ""
@@ -220,14 +218,14 @@ class ExitSpec:
         return self.trigger or f"record {self.on_record}"
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WindowSpec:
     start: Duration | None
     end: Duration
     anchor: str = "instance_start"
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StageSpec:
     id: str
     title: str
@@ -244,7 +242,7 @@ class StageSpec:
     description: str = ""
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScheduleSpec:
     cron: str
     on_non_working: OnNonWorking = OnNonWorking.KEEP
@@ -253,7 +251,7 @@ class ScheduleSpec:
         return RecurrenceSpec(cron=self.cron, on_non_working=self.on_non_working)
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CountSpec:
     of: str
     form: str = ""
@@ -264,7 +262,7 @@ class CountSpec:
     group_by: str = ""
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MetricSpec:
     id: str
     title: str
@@ -279,7 +277,7 @@ class MetricSpec:
     description: str = ""
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReportSpec:
     title: str
     period: str
@@ -287,7 +285,7 @@ class ReportSpec:
     rules: tuple[str, ...] = ()
 
 
-@spec
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProcessSpec:
     id: str
     version: int

@@ -14,6 +14,7 @@ daylight-saving jumps cannot shorten or stretch working time; results come back 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -48,7 +49,7 @@ def parse_hours(text: str) -> Interval:
 
 
 def check_intervals(intervals: tuple[Interval, ...]) -> None:
-    for (_, end), (start, _) in zip(intervals, intervals[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(intervals):
         if start < end:
             raise TimeError("working intervals must be in order and must not overlap")
 
@@ -115,7 +116,9 @@ class BusinessCalendar:
             import holidays
 
             try:
-                self._holidays = holidays.country_holidays(country_code(spec.country), subdiv=spec.subdivision)
+                self._holidays = holidays.country_holidays(
+                    country_code(spec.country), subdiv=spec.subdivision
+                )
             except NotImplementedError as error:
                 raise TimeError(f"the holidays package has no subdivision '{spec.subdivision}'") from error
         self._weekday_hours = dict(spec.weekday_hours)

@@ -10,7 +10,7 @@ from engine.time.durations import Duration, Unit, add
 from engine.time.recurrence import OnNonWorking, RecurrenceSpec, occurrences
 from tests.unit.time.cn import CN, SHANGHAI
 
-instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)).map(
+instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)).map(  # noqa: DTZ001
     lambda moment: moment.replace(second=0, microsecond=0, tzinfo=SHANGHAI)
 )
 hours = st.integers(min_value=0, max_value=300)
@@ -72,7 +72,9 @@ def test_working_days_land_at_the_end_of_a_working_day(start: datetime, n: int) 
 @given(instants, days, days)
 def test_working_days_are_monotonic(start: datetime, n: int, m: int) -> None:
     small, large = sorted((n, m))
-    assert add(start, Duration(small, Unit.WORKING_DAY), CN) <= add(start, Duration(large, Unit.WORKING_DAY), CN)
+    assert add(start, Duration(small, Unit.WORKING_DAY), CN) <= add(
+        start, Duration(large, Unit.WORKING_DAY), CN
+    )
 
 
 rules = st.one_of(

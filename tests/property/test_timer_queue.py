@@ -1,5 +1,6 @@
 """The timer queue against a model: any interleaving of schedule, cancel and pop loses nothing."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
@@ -35,10 +36,11 @@ class TimerQueueMachine(RuleBasedStateMachine):
         until = self.popped_until + timedelta(minutes=step)
         fired = list(self.queue.pop_due(until))
         expected = sorted(
-            (timer for timer in self.pending.values() if timer.due <= until), key=lambda t: (t.due, t.sequence)
+            (timer for timer in self.pending.values() if timer.due <= until),
+            key=lambda t: (t.due, t.sequence),
         )
         assert [t.payload for t in fired] == [t.payload for t in expected]
-        assert all(a.due <= b.due for a, b in zip(fired, fired[1:], strict=False))
+        assert all(a.due <= b.due for a, b in itertools.pairwise(fired))
         for timer in fired:
             del self.pending[timer.payload]
         self.popped_until = until

@@ -18,17 +18,29 @@ def series(rule: RecurrenceSpec, anchor: str, limit: int = 10) -> list[datetime]
 
 def test_every_four_hours_starts_at_the_anchor() -> None:
     rule = RecurrenceSpec(every=parse_duration("4h"), count=3)
-    assert series(rule, "2026-11-23 10:00") == [at("2026-11-23 10:00"), at("2026-11-23 14:00"), at("2026-11-23 18:00")]
+    assert series(rule, "2026-11-23 10:00") == [
+        at("2026-11-23 10:00"),
+        at("2026-11-23 14:00"),
+        at("2026-11-23 18:00"),
+    ]
 
 
 def test_every_working_day_lands_at_the_end_of_each_working_day() -> None:
     rule = RecurrenceSpec(every=parse_duration("1 working day"), count=3)
-    assert series(rule, "2026-11-23 14:00") == [at("2026-11-23 14:00"), at("2026-11-24 18:00"), at("2026-11-25 18:00")]
+    assert series(rule, "2026-11-23 14:00") == [
+        at("2026-11-23 14:00"),
+        at("2026-11-24 18:00"),
+        at("2026-11-25 18:00"),
+    ]
 
 
 def test_every_working_day_skips_national_day() -> None:
     rule = RecurrenceSpec(every=parse_duration("1 working day"), count=3)
-    assert series(rule, "2026-09-29 10:00") == [at("2026-09-29 10:00"), at("2026-09-30 18:00"), at("2026-10-08 18:00")]
+    assert series(rule, "2026-09-29 10:00") == [
+        at("2026-09-29 10:00"),
+        at("2026-09-30 18:00"),
+        at("2026-10-08 18:00"),
+    ]
 
 
 def test_weekly_cron() -> None:
@@ -37,7 +49,9 @@ def test_weekly_cron() -> None:
 
 
 def test_surveys_three_six_twelve_months_after_the_deal_on_working_days() -> None:
-    rule = RecurrenceSpec(offsets=tuple(parse_duration(f"{m} months") for m in (3, 6, 12)), on_non_working=NEXT)
+    rule = RecurrenceSpec(
+        offsets=tuple(parse_duration(f"{m} months") for m in (3, 6, 12)), on_non_working=NEXT
+    )
     assert series(rule, "2026-01-31 10:00") == [
         at("2026-04-30 10:00"),
         at("2026-07-31 10:00"),
@@ -58,17 +72,29 @@ def test_keep_leaves_a_holiday_occurrence_where_it_is() -> None:
 
 def test_occurrences_moved_onto_the_same_day_are_dropped() -> None:
     rule = RecurrenceSpec(cron="0 10 * * *", on_non_working=NEXT, count=3)
-    assert series(rule, "2026-11-27 11:00") == [at("2026-11-30 10:00"), at("2026-12-01 10:00"), at("2026-12-02 10:00")]
+    assert series(rule, "2026-11-27 11:00") == [
+        at("2026-11-30 10:00"),
+        at("2026-12-01 10:00"),
+        at("2026-12-02 10:00"),
+    ]
 
 
 def test_monthly_cron_on_the_first_working_day() -> None:
     rule = RecurrenceSpec(cron="0 10 1 * *", on_non_working=NEXT, count=3)
-    assert series(rule, "2026-09-15 10:00") == [at("2026-10-08 10:00"), at("2026-11-02 10:00"), at("2026-12-01 10:00")]
+    assert series(rule, "2026-09-15 10:00") == [
+        at("2026-10-08 10:00"),
+        at("2026-11-02 10:00"),
+        at("2026-12-01 10:00"),
+    ]
 
 
 def test_until_bounds_the_series() -> None:
     rule = RecurrenceSpec(every=parse_duration("4h"), until=datetime(2026, 11, 23, 20, tzinfo=SHANGHAI))
-    assert series(rule, "2026-11-23 10:00") == [at("2026-11-23 10:00"), at("2026-11-23 14:00"), at("2026-11-23 18:00")]
+    assert series(rule, "2026-11-23 10:00") == [
+        at("2026-11-23 10:00"),
+        at("2026-11-23 14:00"),
+        at("2026-11-23 18:00"),
+    ]
 
 
 def test_a_bad_cron_expression_is_refused_with_croniters_reason() -> None:

@@ -1,0 +1,136 @@
+"""The command line: exit codes, output formats and messages scripts can rely on."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+R0 = str(ROOT / "processes" / "sales-rapid-response.yaml")
+BROKEN = str(ROOT / "tests" / "corpus" / "unknown-role-owner.yaml")
+
+
+def test_validate_valid_files(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(ROOT / "processes")]) == 0
+    out = capsys.readouterr().out
+    assert "sales-rapid-response v1: 7 stages, 24 duties, 12 forms" in out
+    assert out.count("ok ") == 5
+
+
+def test_validate_reports_located_errors_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", R0, BROKEN]) == 1
+    captured = capsys.readouterr()
+    assert (
+        f"error {BROKEN}:24:12: unknown role 'clerc' (did you mean 'clerk'?) [stages.open.owner]"
+        in captured.out
+    )
+    assert "1 of 2 files invalid, 1 problems" in captured.err
+
+
+def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--format", "json", BROKEN]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    assert report["files"][0]["problems"] == [
+        {
+            "file": BROKEN,
+            "line": 24,
+            "column": 12,
+            "path": "stages.open.owner",
+            "message": "unknown role 'clerc' (did you mean 'clerk'?)",
+        }
+    ]
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["validate"])
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit) as caught:
+        main(["graph", R0, "--format", "png"])
+    assert caught.value.code == 2
+    assert main(["validate", str(ROOT / "docs")]) == 2
+    assert "no process files found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["validate", "graph", "docs", "due"])
+def test_help_everywhere(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([command, "--help"])
+    assert caught.value.code == 0
+    assert "usage: sopflow " + command in capsys.readouterr().out
+
+
+def test_graph_and_docs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["graph", R0, "--format", "dot", "--no-duties"]) == 0
+    dot = capsys.readouterr().out
+    assert dot.startswith('digraph "sales-rapid-response" {')
+    assert "__" not in dot  # no duty nodes
+    target = tmp_path / "handbook.html"
+    assert main(["docs", R0, "--format", "html", "-o", str(target)]) == 0
+    assert target.read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert main(["docs", BROKEN]) == 1
+    assert "unknown role 'clerc'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["2026-11-23T10:00:00+08:00", "3 working days", "--timezone", "Asia/Shanghai", "--country", "CN"],
+            "2026-11-26T18:00:00+08:00",
+        ),
+        (["2026-09-30T10:00:00+08:00", "1 working day", "--calendar", R0], "2026-10-08T18:00:00+08:00"),
+        (["2026-11-27T12:00:00Z", "1 working day", "--calendar", R0], "2026-11-30T18:00:00+08:00"),
+        (["2026-11-27T12:00:00Z", "2h"], "2026-11-27T14:00:00+00:00"),
+    ],
+)
+def test_due(args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["due", *args]) == 0
+    assert capsys.readouterr().out == expected + "\n"
+
+
+def test_due_with_a_bare_calendar_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    calendar = tmp_path / "calendar.yaml"
+    calendar.write_text("timezone: Asia/Shanghai\ncountry: CN\ndays_off: ['2026-11-24']\n", "utf-8")
+    assert main(["due", "2026-11-23T10:00:00+08:00", "1 working day", "--calendar", str(calendar)]) == 0
+    assert capsys.readouterr().out == "2026-11-25T18:00:00+08:00\n"
+    calendar.write_text("timezone: Asia/Shanghai\nhours: ['09:00-12:00', '13:00-1800']\n", "utf-8")
+    assert main(["due", "2026-11-23T10:00:00+08:00", "1h", "--calendar", str(calendar)]) == 2
+    err = capsys.readouterr().err
+    form = "a working interval written HH:MM-HH:MM"
+    assert f"{calendar}:2:24: '13:00-1800' does not have the required form: {form}" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["2026-11-23T10:00:00", "1h"],
+            "START 2026-11-23T10:00:00 has no timezone; give an offset such as +08:00 or Z",
+        ),
+        (["yesterday", "1h"], "'yesterday' is not an ISO 8601 instant"),
+        (["2026-11-23T10:00:00Z", "1 fortnight"], "'1 fortnight' is not a duration"),
+        (["2026-11-23T10:00:00Z", "1h", "--country", "Narnia"], "unknown country 'Narnia'"),
+        (["2026-11-23T10:00:00Z", "1h", "--timezone", "Mars/Base"], "unknown timezone 'Mars/Base'"),
+        (["2026-11-23T10:00:00Z", "1h", "--calendar", "/no/such/file.yaml"], "cannot read: No such file"),
+    ],
+)
+def test_due_refuses_bad_input_with_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["due", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_python_dash_m_engine_works() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "validate", R0], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sales-rapid-response v1" in done.stdout
