@@ -16,15 +16,12 @@ from typing import Any
 from engine.errors import Problem
 from engine.loading.yaml_source import Source
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+"""`engine/schemas` links to the repository's `schemas/`; a built wheel carries the files themselves."""
 
 
 def schema_path(name: str) -> Path:
-    """Where the schema `name` lives: the repository's `schemas/`, or the copy installed with the package."""
-    local = SCHEMA_DIR / name
-    if local.exists():
-        return local
-    return Path(__file__).resolve().parent.parent / "schemas" / name
+    return SCHEMA_DIR / name
 
 
 @functools.cache

@@ -50,6 +50,9 @@ EXAMPLES = [
     ("2026-02-13 17:00", "2 working hours", "2026-02-14 10:00"),  # into the working Saturday
     ("2026-11-23 11:50", "30 working minutes", "2026-11-23 13:20"),
     ("2026-11-28 10:00", "1 working hour", "2026-11-30 10:00"),  # from a Saturday
+    # the README's worked examples
+    ("2026-11-27 20:00", "2 working hours", "2026-11-30 11:00"),
+    ("2026-09-30 17:00", "1 working day", "2026-10-08 18:00"),
     # calendar months: local time kept, the day clamped to the month's end
     ("2026-01-31 10:00", "1 month", "2026-02-28 10:00"),
     ("2028-01-31 10:00", "1 month", "2028-02-29 10:00"),  # leap year
