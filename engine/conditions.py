@@ -290,16 +290,21 @@ def _operand_kinds(
         return declared.kinds
     if isinstance(operand, ListLiteral):
         return frozenset({Kind.ARRAY})
-    return frozenset({_kind_of(operand.value)})
+    return frozenset({kind_of(operand.value)})
 
 
-def _kind_of(value: Any) -> Kind:
+def kind_of(value: Any) -> Kind:
+    """The kind of a JSON value as conditions see it."""
     if value is None:
         return Kind.NULL
     if isinstance(value, bool):
         return Kind.BOOLEAN
     if isinstance(value, int | float):
         return Kind.NUMBER
+    if isinstance(value, list):
+        return Kind.ARRAY
+    if isinstance(value, dict):
+        return Kind.OBJECT
     return Kind.STRING
 
 
@@ -310,7 +315,7 @@ def _check_compare(node: Compare, variables: Mapping[str, VarType], errors: list
             errors.append(ConditionError(f"'{node.op}' needs a list such as ['a', 'b']", node.right.offset))
             return
         for item in node.right.items:
-            _check_pair(node, node.left, left, item, frozenset({_kind_of(item.value)}), variables, errors)
+            _check_pair(node, node.left, left, item, frozenset({kind_of(item.value)}), variables, errors)
         return
     right = _operand_kinds(node.right, variables, errors)
     _check_pair(node, node.left, left, node.right, right, variables, errors)

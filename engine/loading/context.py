@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any
 
-from engine.conditions import Condition, ConditionError, Kind, VarType, check_condition, parse_condition
+from engine.conditions import (
+    Condition,
+    ConditionError,
+    Kind,
+    VarType,
+    check_condition,
+    kind_of,
+    parse_condition,
+)
 from engine.errors import Problem, TimeError
 from engine.loading.yaml_source import Path, Source
 from engine.time.durations import Duration, parse_duration
@@ -34,24 +42,10 @@ def var_type(schema: dict[str, Any]) -> VarType:
     for name in names:
         kinds |= _JSON_KINDS.get(name, set())
     if not kinds and values is not None:
-        kinds = {_kind_of_value(v) for v in values}
+        kinds = {kind_of(v) for v in values}
     if not kinds:
         kinds = set(Kind)
     return VarType(frozenset(kinds), tuple(values) if values is not None else None)
-
-
-def _kind_of_value(value: Any) -> Kind:
-    if value is None:
-        return Kind.NULL
-    if isinstance(value, bool):
-        return Kind.BOOLEAN
-    if isinstance(value, int | float):
-        return Kind.NUMBER
-    if isinstance(value, list):
-        return Kind.ARRAY
-    if isinstance(value, dict):
-        return Kind.OBJECT
-    return Kind.STRING
 
 
 @dataclass

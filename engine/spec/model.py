@@ -66,8 +66,7 @@ class VariableSpec:
     description: str = ""
 
     def schema(self) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads(self.schema_json)
-        return result
+        return _decode(self.schema_json)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,8 +79,12 @@ class FieldSpec:
     description: str = ""
 
     def schema(self) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads(self.schema_json)
-        return result
+        return _decode(self.schema_json)
+
+
+def _decode(schema_json: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_json)
+    return schema
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,15 +193,6 @@ class DutySpec:
     rule: str = ""
     title_en: str = ""
 
-    @property
-    def satisfied_by(self) -> str:
-        if self.satisfied_by_form:
-            signed = " (signed)" if self.needs_signatures else ""
-            return f"form {self.satisfied_by_form}{signed}"
-        if self.satisfied_by_event:
-            return f"event {self.satisfied_by_event}"
-        return f"trigger {self.satisfied_by_trigger}"
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExitSpec:
@@ -212,10 +206,6 @@ class ExitSpec:
     fallback: str = ""
     id: str = ""
     title: str = ""
-
-    @property
-    def label(self) -> str:
-        return self.trigger or f"record {self.on_record}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
