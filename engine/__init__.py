@@ -4,7 +4,7 @@ The public API is small and imported lazily, so `import engine` costs almost not
 is used:
 
     from engine import load_process, VirtualClock
-    spec = load_process("processes/sales-rapid-response.yaml")
+    spec = load_process("processes/my-process.yaml")
 """
 
 from __future__ import annotations

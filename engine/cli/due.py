@@ -26,7 +26,7 @@ def register(commands: Any) -> None:
         "Without --calendar, the calendar is built from --timezone and --country "
         "(working hours 09:00-12:00 and 13:00-18:00).",
         epilog="example: sopflow due 2026-09-30T10:00:00+08:00 '1 working day' "
-        "--calendar processes/sales-rapid-response.yaml  →  2026-10-08T18:00:00+08:00",
+        "--timezone Asia/Shanghai --country CN  →  2026-10-08T18:00:00+08:00",
     )
     due.add_argument("start", metavar="START", help="ISO 8601 instant with an offset or Z")
     due.add_argument(
