@@ -59,9 +59,10 @@ def expand(paths: list[str]) -> list[Path]:
 
 
 def check_all(files: list[Path]) -> dict[Path, LoadResult]:
+    """Check each file; child-process references resolve against every process in the files' folders."""
     known: set[str] = set()
-    for file in files:
-        known |= sibling_process_ids(file) if file.exists() else set()
+    for folder in {file.resolve().parent: file for file in files if file.exists()}.values():
+        known |= sibling_process_ids(folder)
     return {file: check_process(file, known) for file in files}
 
 
