@@ -111,7 +111,7 @@ def check_forms(ctx: Context) -> None:
 
 
 def check_events(ctx: Context) -> None:
-    triggers = ctx.triggers()
+    triggers = ctx.triggers
     for event_id, event in ctx.section("events").items():
         path: Path = ("events", event_id)
         if event_id in triggers:
@@ -132,7 +132,7 @@ def check_events(ctx: Context) -> None:
 def check_stages(ctx: Context) -> None:
     stages = ctx.section("stages")
     forms = ctx.section("forms")
-    types = ctx.variable_types()
+    types = ctx.variable_types
     if "initial" in ctx.data:
         ctx.ref(("initial",), ctx.data["initial"], stages, "stage")
     if not any(stage.get("end") for stage in stages.values()):
@@ -190,13 +190,13 @@ def _check_duty(ctx: Context, path: Path, duty: dict[str, Any], duty_ids: set[st
     else:
         ctx.ref((*path, "due", "table"), due["table"], ctx.section("decision_tables"), "decision table")
     if "when" in duty:
-        ctx.condition((*path, "when"), duty["when"], ctx.variable_types())
+        ctx.condition((*path, "when"), duty["when"], ctx.variable_types)
     _check_anchor(ctx, (*path, "anchor"), duty.get("anchor", "scope_start"), duty_ids, duty["id"])
     satisfied = duty["satisfied_by"]
     known = {
         "form": (ctx.section("forms"), "form"),
         "event": (ctx.section("events"), "event"),
-        "trigger": (ctx.triggers(), "trigger"),
+        "trigger": (ctx.triggers, "trigger"),
     }
     for key, (options, what) in known.items():
         if key in satisfied:

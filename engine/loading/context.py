@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -114,7 +115,8 @@ class Context:
             )
         )
 
-    # -- lookups ------------------------------------------------------------------------------------
+    # -- lookups (derived once per pass: the document does not change while it is checked) ----------
+    @functools.cached_property
     def variable_types(self) -> dict[str, VarType]:
         return {name: var_type(body["schema"]) for name, body in self.section("variables").items()}
 
@@ -131,8 +133,9 @@ class Context:
             for index, exit_ in enumerate(stage.get("exits") or []):
                 yield ("stages", stage_id, "exits", index), stage_id, exit_
 
-    def triggers(self) -> set[str]:
-        return {exit_["trigger"] for _, _, exit_ in self.exits() if "trigger" in exit_}
+    @functools.cached_property
+    def triggers(self) -> frozenset[str]:
+        return frozenset(exit_["trigger"] for _, _, exit_ in self.exits() if "trigger" in exit_)
 
     def form_fields(self, form_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.section("forms").get(form_id, {}).get("fields", {})

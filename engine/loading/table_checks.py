@@ -138,7 +138,7 @@ def _check_count(ctx: Context, path: Path, count: dict[str, Any]) -> None:
         if key in count:
             ctx.ref((*path, key), count[key], known, what)
     if "where" in count:
-        ctx.condition((*path, "where"), count["where"], ctx.variable_types())
+        ctx.condition((*path, "where"), count["where"], ctx.variable_types)
     group = count.get("group_by")
     if group is None:
         return
