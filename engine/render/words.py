@@ -30,7 +30,7 @@ def anchor_text(process: ProcessSpec, duty: DutySpec) -> str:
     if kind is AnchorKind.RECORD:
         return f"the first {form_name(process, anchor.ref)}"
     if kind is AnchorKind.EVENT:
-        return f"each '{next(e.title for e in process.events if e.id == anchor.ref)}' event"
+        return f"each '{process.event(anchor.ref).title}' event"
     if kind is AnchorKind.FIELD:
         field = next(f for f in process.form(anchor.ref).fields if f.id == anchor.field)
         return f"the {field.title} of {form_name(process, anchor.ref)}"
@@ -55,8 +55,7 @@ def repeat_text(repeat: RecurrenceSpec) -> str:
 def due_text(process: ProcessSpec, duty: DutySpec) -> str:
     base = "each occurrence" if duty.repeat is not None else anchor_text(process, duty)
     if duty.due.table:
-        table = next(t for t in process.decision_tables if t.id == duty.due.table)
-        return f"by table '{table.title}' after {base}"
+        return f"by table '{process.decision_table(duty.due.table).title}' after {base}"
     return f"within {duty.due} of {base}"
 
 
@@ -65,7 +64,7 @@ def satisfied_text(process: ProcessSpec, duty: DutySpec) -> str:
         signed = ", signed" if duty.needs_signatures else ""
         return f"submit {form_name(process, duty.satisfied_by_form)}{signed}"
     if duty.satisfied_by_event:
-        return f"report '{next(e.title for e in process.events if e.id == duty.satisfied_by_event)}'"
+        return f"report '{process.event(duty.satisfied_by_event).title}'"
     return f"fire '{duty.satisfied_by_trigger}'"
 
 

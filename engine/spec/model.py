@@ -308,6 +308,12 @@ class ProcessSpec:
     def role(self, role_id: str) -> RoleSpec:
         return next(r for r in self.roles if r.id == role_id)
 
+    def event(self, event_id: str) -> EventSpec:
+        return next(e for e in self.events if e.id == event_id)
+
+    def decision_table(self, table_id: str) -> DecisionTableSpec:
+        return next(t for t in self.decision_tables if t.id == table_id)
+
     def all_duties(self) -> tuple[DutySpec, ...]:
         """Instance-scoped duties first, then each stage's, in document order."""
         return self.duties + tuple(d for s in self.stages for d in s.duties)
