@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 
 class SopflowError(Exception):
@@ -75,3 +76,36 @@ class TimeError(SopflowError):
 
 class NaiveDatetimeError(TimeError):
     """A datetime without a timezone reached the engine; every instant must be timezone-aware."""
+
+
+class Reason(Enum):
+    """Why a command was refused; stable codes that scripts and tests can match on."""
+
+    UNKNOWN_PROCESS = "unknown_process"
+    UNKNOWN_INSTANCE = "unknown_instance"
+    UNKNOWN_NAME = "unknown_name"
+    INSTANCE_FINISHED = "instance_finished"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
+    INVALID_DATA = "invalid_data"
+    FORM_NOT_IN_STAGE = "form_not_in_stage"
+    TRIGGER_NOT_ALLOWED = "trigger_not_allowed"
+    MISSING_RECORD = "missing_record"
+    CONDITION_FALSE = "condition_false"
+    ROUND_LIMIT = "round_limit"
+    NOTHING_TO_SIGN = "nothing_to_sign"
+    ALREADY_SIGNED = "already_signed"
+    KEY_REUSED = "key_reused"
+
+
+class CommandRefused(SopflowError):
+    """A command the definition does not allow; nothing changed, and the refusal is in the history.
+
+    `details` lists every individual problem (each invalid field of a form, for instance) so that a
+    caller can show them all at once.
+    """
+
+    def __init__(self, reason: Reason, message: str, details: Iterable[str] = ()) -> None:
+        self.reason = reason
+        self.message = message
+        self.details: tuple[str, ...] = tuple(details)
+        super().__init__(f"{message}: " + "; ".join(self.details) if self.details else message)

@@ -22,6 +22,12 @@ def check_tables(ctx: Context) -> None:
         for index, name in enumerate(table["inputs"]):
             if not ctx.ref((*path, "inputs", index), name, variables, "variable"):
                 continue
+            if variables[name].get("input") != "required":
+                ctx.add(
+                    (*path, "inputs", index),
+                    f"input '{name}' must be a required start input (input: required), "
+                    "so that the table always gives an answer",
+                )
             declared = var_type(variables[name]["schema"])
             if declared.values is not None:
                 domains[name] = declared.values

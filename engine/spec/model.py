@@ -102,12 +102,17 @@ class FormSpec:
 
     def record_schema(self) -> dict[str, Any]:
         """A JSON Schema for the data of one record of this form."""
-        return {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {f.id: f.schema() for f in self.fields},
-            "required": [f.id for f in self.fields if f.required],
-        }
+        return fields_schema(self.fields)
+
+
+def fields_schema(fields: tuple[FieldSpec, ...]) -> dict[str, Any]:
+    """A JSON Schema for an object made of `fields` and nothing else."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {f.id: f.schema() for f in fields},
+        "required": [f.id for f in fields if f.required],
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

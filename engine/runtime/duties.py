@@ -1,0 +1,92 @@
+"""Duty arithmetic: which duties an anchor creates, when each is due, what satisfies it.
+
+Pure functions of the definition, the instance's state and the calendar; the engine turns their
+answers into journal events.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+
+from engine.runtime.instance import Instance
+from engine.spec.model import AnchorKind, DutySpec, ProcessSpec
+from engine.time.calendar import BusinessCalendar
+from engine.time.durations import add
+from engine.time.recurrence import occurrences
+
+SCOPE_ANCHORS = (AnchorKind.SCOPE_START, AnchorKind.INSTANCE_START)
+"""Duties with these anchors are created when their scope (the stage or the instance) starts."""
+
+
+def visible(spec: ProcessSpec, instance: Instance) -> tuple[DutySpec, ...]:
+    """The duties that can be created or satisfied now: the instance's and the current stage's."""
+    if instance.finished or not instance.stage:
+        return spec.duties
+    return spec.duties + spec.stage(instance.stage).duties
+
+
+def anchored_on(spec: ProcessSpec, instance: Instance, kind: AnchorKind, ref: str) -> list[DutySpec]:
+    return [d for d in visible(spec, instance) if d.anchor.kind is kind and d.anchor.ref == ref]
+
+
+def applies(duty: DutySpec, variables: dict[str, Any]) -> bool:
+    return duty.when is None or duty.when(variables)
+
+
+def scope_start(duty: DutySpec, instance: Instance) -> datetime:
+    """The instant a scope-anchored duty counts from."""
+    if duty.anchor.kind is AnchorKind.INSTANCE_START or not duty.stage:
+        assert instance.started_at is not None
+        return instance.started_at
+    assert instance.stage_entered_at is not None
+    return instance.stage_entered_at
+
+
+def deadline(
+    spec: ProcessSpec, duty: DutySpec, start: datetime, variables: dict[str, Any], calendar: BusinessCalendar
+) -> datetime:
+    """`start` plus the duty's allowance; a decision table's inputs are required start inputs, so a
+    table always gives an answer."""
+    duration = duty.due.duration
+    if duration is None:
+        duration = spec.decision_table(duty.due.table).lookup(variables)
+        if duration is None:
+            raise LookupError(f"decision table '{duty.due.table}' has no row for these values")
+    return add(start, duration, calendar)
+
+
+def warning(duty: DutySpec, due: datetime, opened: datetime) -> datetime | None:
+    """When to warn that the duty is due soon; None when there is no warning or it would come too late."""
+    if duty.warn is None:
+        return None
+    moment = due - duty.warn.as_timedelta()
+    return moment if moment > opened else None
+
+
+def field_instant(value: Any, calendar: BusinessCalendar) -> datetime | None:
+    """A date field counts from the start of that day in the calendar's timezone."""
+    if not isinstance(value, str):
+        return None
+    if "T" in value or " " in value:
+        return datetime.fromisoformat(value)
+    return calendar.at_local(date.fromisoformat(value), 0)
+
+
+def nth_occurrence(
+    duty: DutySpec, anchor: datetime, calendar: BusinessCalendar, index: int
+) -> datetime | None:
+    """The `index`-th (0-based) instant of a recurring duty's series, or None past its end."""
+    assert duty.repeat is not None
+    return next(islice(occurrences(duty.repeat, anchor, calendar), index, None), None)
+
+
+def satisfied_by(
+    duty: DutySpec, *, form: str = "", signed: bool = False, event: str = "", trigger: str = ""
+) -> bool:
+    if form:
+        return duty.satisfied_by_form == form and duty.needs_signatures == signed
+    if event:
+        return duty.satisfied_by_event == event
+    return bool(trigger) and duty.satisfied_by_trigger == trigger

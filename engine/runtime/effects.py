@@ -1,0 +1,376 @@
+"""What happens inside an instance once a command has been authorised and validated, or a timer fires:
+entering stages, opening, satisfying, breaching and cancelling duties, recording forms, starting and
+completing child instances. Each step is written as journal events through the transaction.
+
+The order of steps within one command is part of the semantics and is documented in
+docs/runtime.md: a record is stored, then copied into variables, then satisfies open duties, then
+opens the duties anchored on it, then may take an exit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from engine.runtime.duties import (
+    SCOPE_ANCHORS,
+    anchored_on,
+    applies,
+    deadline,
+    field_instant,
+    nth_occurrence,
+    satisfied_by,
+    scope_start,
+    visible,
+    warning,
+)
+from engine.runtime.events import Event, EventType, iso
+from engine.runtime.instance import Duty, Instance
+from engine.runtime.machine import Attempt, Choice, record_trigger
+from engine.runtime.timing import Wake, WakeKind, series_ref
+from engine.runtime.transaction import Transaction
+from engine.spec.model import AnchorKind, DutySpec, EventSpec, FormSpec, ProcessSpec
+from engine.time.calendar import BusinessCalendar, calendar_for
+
+if TYPE_CHECKING:
+    from engine.runtime.engine import Engine
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Context:
+    tx: Transaction
+    engine: Engine
+
+    @property
+    def at(self) -> datetime:
+        return self.tx.at
+
+    def emit(self, instance: Instance, event_type: EventType, data: dict[str, Any]) -> Event:
+        event = self.tx.emit(instance, event_type, data)
+        self.engine.wakeups.track(event)
+        return event
+
+
+def begin(context: Context, spec: ProcessSpec, variables: dict[str, Any], parent: Instance | None) -> str:
+    """Create an instance, open its instance-wide duties and enter its first stage."""
+    instance = context.engine.new_instance(context.tx, spec.id)
+    context.emit(
+        instance,
+        EventType.INSTANCE_STARTED,
+        {
+            "process": spec.id,
+            "version": spec.version,
+            "variables": variables,
+            "parent": parent.id if parent else "",
+        },
+    )
+    if parent is not None:
+        context.emit(parent, EventType.CHILD_STARTED, {"child": instance.id, "process": spec.id})
+    for duty in spec.duties:
+        if duty.anchor.kind in SCOPE_ANCHORS and applies(duty, instance.variables):
+            _create(context, spec, instance, duty, scope_start(duty, instance))
+    enter(context, spec, instance, spec.initial, trigger="", via=None)
+    return instance.id
+
+
+def enter(
+    context: Context,
+    spec: ProcessSpec,
+    instance: Instance,
+    stage_id: str,
+    *,
+    trigger: str,
+    via: Choice | None,
+) -> None:
+    """Leave the current stage (cancelling its open duties) and enter `stage_id`."""
+    _cancel(context, instance, [d for d in instance.open_duties() if d.stage], "stage left")
+    for series in instance.series.values():
+        if series.stage:
+            context.engine.wakeups.disarm(instance.id, series_ref(series.duty))
+    counted = via is not None and via.exit.max_rounds is not None and not via.fallback
+    context.emit(
+        instance,
+        EventType.STAGE_ENTERED,
+        {
+            "stage": stage_id,
+            "from": instance.stage,
+            "trigger": trigger,
+            "exit": via.exit.id if via is not None and counted else "",
+            "fallback": via.fallback if via is not None else False,
+        },
+    )
+    stage = spec.stage(stage_id)
+    if stage.notify_on_entry:
+        _notify(context, instance, stage.notify_on_entry, "stage_entered", stage=stage_id)
+    if stage.end:
+        _complete(context, spec, instance)
+        return
+    calendar = _calendar(spec)
+    for duty in stage.duties:
+        if not applies(duty, instance.variables):
+            continue
+        if duty.anchor.kind in SCOPE_ANCHORS:
+            _create(context, spec, instance, duty, scope_start(duty, instance))
+        elif duty.anchor.kind is AnchorKind.FIELD:  # a date recorded in an earlier stage
+            latest = instance.latest(duty.anchor.ref)
+            start = field_instant(latest.data.get(duty.anchor.field), calendar) if latest else None
+            if start is not None:
+                _create(context, spec, instance, duty, start)
+
+
+def record(
+    context: Context, spec: ProcessSpec, instance: Instance, form: FormSpec, data: dict[str, Any]
+) -> None:
+    version = len(instance.records.get(form.id, ())) + 1
+    context.emit(
+        instance,
+        EventType.RECORD_SUBMITTED,
+        {"form": form.id, "version": version, "data": data, "complete": not form.signed_by},
+    )
+    _set_variables(context, instance, form.sets, data)
+    satisfy(context, spec, instance, form=form.id)
+    _open_anchored(context, spec, instance, AnchorKind.RECORD, form.id, data)
+    _open_anchored(context, spec, instance, AnchorKind.FIELD, form.id, data)
+    attempt = Attempt(
+        roles=None,
+        variables=instance.variables,
+        has_record=instance.has_record_in_visit,
+        rounds=instance.rounds,
+    )
+    choice = context.engine.machine(spec).choose(instance.stage, record_trigger(form.id), attempt)
+    if choice is not None:
+        enter(context, spec, instance, choice.to, trigger="", via=choice)
+
+
+def attempt(instance: Instance, roles: frozenset[str] | None) -> Attempt:
+    """An attempt to leave the instance's stage; `roles` None when the engine itself takes the exit."""
+    return Attempt(
+        roles=roles,
+        variables=instance.variables,
+        has_record=instance.has_record_in_visit,
+        rounds=instance.rounds,
+    )
+
+
+def sign(context: Context, spec: ProcessSpec, instance: Instance, form: FormSpec, role: str) -> None:
+    latest = instance.latest(form.id)
+    assert latest is not None
+    signed = {s.role for s in latest.signatures} | {role}
+    complete = set(form.signed_by) <= signed
+    context.emit(
+        instance,
+        EventType.RECORD_SIGNED,
+        {"form": form.id, "version": latest.version, "role": role, "complete": complete},
+    )
+    if complete:
+        satisfy(context, spec, instance, form=form.id, signed=True)
+
+
+def happen(
+    context: Context,
+    spec: ProcessSpec,
+    instance: Instance,
+    event: EventSpec,
+    data: dict[str, Any],
+    child: tuple[ProcessSpec, dict[str, Any]] | None,
+) -> None:
+    """An event raised in an instance; it may start a child instance of another process."""
+    context.emit(instance, EventType.EVENT_RAISED, {"event": event.id, "data": data})
+    _set_variables(context, instance, event.sets, data)
+    satisfy(context, spec, instance, event=event.id)
+    _open_anchored(context, spec, instance, AnchorKind.EVENT, event.id, data)
+    if child is not None:
+        begin(context, child[0], child[1], parent=instance)
+
+
+def satisfy(
+    context: Context,
+    spec: ProcessSpec,
+    instance: Instance,
+    *,
+    form: str = "",
+    signed: bool = False,
+    event: str = "",
+    trigger: str = "",
+) -> None:
+    """Mark done the oldest open occurrence of every duty that this action satisfies."""
+    how = f"form:{form}" if form else f"event:{event}" if event else f"trigger:{trigger}"
+    for duty in visible(spec, instance):
+        if not satisfied_by(duty, form=form, signed=signed, event=event, trigger=trigger):
+            continue
+        oldest = next((d for d in instance.duties.values() if d.id == duty.id and d.is_open), None)
+        if oldest is None:
+            continue
+        context.emit(instance, EventType.DUTY_SATISFIED, {"key": oldest.key, "duty": duty.id, "by": how})
+        _open_anchored(context, spec, instance, AnchorKind.DUTY, duty.id, {})
+
+
+def wake(context: Context, spec: ProcessSpec, instance: Instance, wake: Wake) -> bool:
+    """Act on a timer if the state still calls for it; False for a stale timer."""
+    if wake.kind is WakeKind.OPEN:
+        duty_id = wake.ref.removeprefix(series_ref(""))
+        series = instance.series.get(duty_id)
+        if series is None or series.next_at != wake.at:
+            return False
+        _open_occurrence(context, spec, instance, _duty_spec(spec, duty_id))
+        return True
+    duty = instance.duties.get(wake.ref)
+    if duty is None or not duty.is_open:
+        return False
+    if wake.kind is WakeKind.WARN and duty.warned_at is None and duty.warn_at == wake.at:
+        context.emit(
+            instance, EventType.DUTY_WARNED, {"key": duty.key, "duty": duty.id, "due": iso(duty.due)}
+        )
+        return True
+    if wake.kind is WakeKind.DUE and duty.breached_at is None and duty.due == wake.at:
+        _breach(context, spec, instance, duty)
+        return True
+    return False
+
+
+def _breach(context: Context, spec: ProcessSpec, instance: Instance, duty: Duty) -> None:
+    context.emit(instance, EventType.DUTY_BREACHED, {"key": duty.key, "duty": duty.id, "due": iso(duty.due)})
+    for action in _duty_spec(spec, duty.id).on_breach:
+        if action.escalate:
+            context.emit(
+                instance,
+                EventType.DUTY_ESCALATED,
+                {"key": duty.key, "duty": duty.id, "role": action.escalate},
+            )
+        if action.notify:
+            _notify(context, instance, action.notify, "breach", duty=duty.key)
+    _open_anchored(context, spec, instance, AnchorKind.BREACH, duty.id, {})
+
+
+def _complete(context: Context, spec: ProcessSpec, instance: Instance) -> None:
+    _cancel(context, instance, instance.open_duties(), "instance completed")
+    context.emit(instance, EventType.INSTANCE_COMPLETED, {"stage": instance.stage})
+    if instance.parent:
+        parent = context.engine.instance_by_id(instance.parent)
+        if not parent.finished:
+            context.emit(
+                parent,
+                EventType.CHILD_COMPLETED,
+                {"child": instance.id, "process": spec.id, "stage": instance.stage},
+            )
+
+
+def _cancel(context: Context, instance: Instance, duties: list[Duty], reason: str) -> None:
+    for duty in duties:
+        context.emit(instance, EventType.DUTY_CANCELLED, {"key": duty.key, "duty": duty.id, "reason": reason})
+
+
+def _notify(context: Context, instance: Instance, roles: tuple[str, ...], reason: str, **about: str) -> None:
+    context.emit(instance, EventType.NOTIFIED, {"roles": list(roles), "reason": reason, **about})
+
+
+def _set_variables(
+    context: Context, instance: Instance, sets: tuple[tuple[str, str], ...], data: dict[str, Any]
+) -> None:
+    values = {variable: data[source] for variable, source in sets if source in data}
+    if values:
+        context.emit(instance, EventType.VARIABLES_SET, {"values": values})
+
+
+def _open_anchored(
+    context: Context, spec: ProcessSpec, instance: Instance, kind: AnchorKind, ref: str, data: dict[str, Any]
+) -> None:
+    """Create the duties anchored on this record, event, satisfied or breached duty.
+
+    A record (or one of its fields) opens a duty only if no occurrence of it is open: a corrected
+    record does not double an obligation. Each event, satisfaction or breach opens a new one.
+    """
+    calendar = _calendar(spec)
+    for duty in anchored_on(spec, instance, kind, ref):
+        if not applies(duty, instance.variables):
+            continue
+        start = (
+            field_instant(data.get(duty.anchor.field), calendar) if kind is AnchorKind.FIELD else context.at
+        )
+        if start is None:
+            continue
+        if kind in (AnchorKind.RECORD, AnchorKind.FIELD) and any(
+            d.id == duty.id and d.is_open for d in instance.duties.values()
+        ):
+            continue
+        _create(context, spec, instance, duty, start)
+
+
+def _create(context: Context, spec: ProcessSpec, instance: Instance, duty: DutySpec, start: datetime) -> None:
+    if duty.repeat is None:
+        _open(context, spec, instance, duty, start, occurrence=1)
+        return
+    first = nth_occurrence(duty, start, _calendar(spec), 0)
+    _schedule(context, instance, duty, start, opened=0, next_at=first)
+    if first is not None and first <= context.at:
+        _open_occurrence(context, spec, instance, duty)
+
+
+def _open_occurrence(context: Context, spec: ProcessSpec, instance: Instance, duty: DutySpec) -> None:
+    """Open a recurring duty's next occurrence; an earlier one already breached lapses."""
+    series = instance.series[duty.id]
+    assert series.next_at is not None
+    lapsed = [d for d in instance.open_duties() if d.id == duty.id and d.breached_at is not None]
+    _cancel(context, instance, lapsed, "superseded by the next occurrence")
+    occurrence = series.opened + 1
+    _open(context, spec, instance, duty, series.next_at, occurrence=occurrence)
+    following = nth_occurrence(duty, series.anchor, _calendar(spec), occurrence)
+    _schedule(context, instance, duty, series.anchor, opened=occurrence, next_at=following)
+
+
+def _schedule(
+    context: Context,
+    instance: Instance,
+    duty: DutySpec,
+    anchor: datetime,
+    *,
+    opened: int,
+    next_at: datetime | None,
+) -> None:
+    context.emit(
+        instance,
+        EventType.DUTY_SCHEDULED,
+        {
+            "duty": duty.id,
+            "stage": duty.stage,
+            "anchor": iso(anchor),
+            "opened": opened,
+            "next_at": iso(next_at) if next_at is not None else None,
+        },
+    )
+
+
+def _open(
+    context: Context,
+    spec: ProcessSpec,
+    instance: Instance,
+    duty: DutySpec,
+    start: datetime,
+    *,
+    occurrence: int,
+) -> None:
+    due = deadline(spec, duty, start, instance.variables, _calendar(spec))
+    warn_at = warning(duty, due, context.at)
+    context.emit(
+        instance,
+        EventType.DUTY_OPENED,
+        {
+            "key": f"{duty.id}#{instance.opened.get(duty.id, 0) + 1}",
+            "duty": duty.id,
+            "stage": duty.stage,
+            "role": duty.role,
+            "start": iso(start),
+            "due": iso(due),
+            "warn_at": iso(warn_at) if warn_at is not None else None,
+            "occurrence": occurrence,
+        },
+    )
+
+
+def _duty_spec(spec: ProcessSpec, duty_id: str) -> DutySpec:
+    return next(d for d in spec.all_duties() if d.id == duty_id)
+
+
+def _calendar(spec: ProcessSpec) -> BusinessCalendar:
+    return calendar_for(spec.calendar)

@@ -1,0 +1,111 @@
+"""The engine's timers: when a duty warns, when it falls due, when a recurring duty opens again, when a
+self-starting process starts.
+
+Timers are derived from instance state, never stored: `track` arms and disarms them as events are
+appended, and `reset` re-derives an instance's timers from its state (after a rebuild from the journal
+or a rolled-back command). A timer that fires is checked against the state before it acts, so a stale
+timer does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from engine.runtime.events import Event, EventType, instant
+from engine.runtime.instance import Instance
+from engine.time.timers import Timer, TimerQueue
+
+
+class WakeKind(Enum):
+    WARN = "warn"
+    DUE = "due"
+    OPEN = "open"
+    START = "start"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Wake:
+    kind: WakeKind
+    target: str
+    """The instance id (the process id for START)."""
+    ref: str
+    """The duty key (WARN, DUE) or the recurring duty's id (OPEN)."""
+    at: datetime
+
+
+def series_ref(duty: str) -> str:
+    return f"series:{duty}"
+
+
+class Wakeups:
+    def __init__(self) -> None:
+        self._queue: TimerQueue[Wake] = TimerQueue()
+        self._armed: dict[str, dict[str, list[Timer[Wake]]]] = {}
+        """Instance id → ref → its pending timers."""
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def schedule(self, wake: Wake) -> None:
+        timer = self._queue.schedule(wake.at, wake)
+        self._armed.setdefault(wake.target, {}).setdefault(wake.ref, []).append(timer)
+
+    def next_due(self) -> datetime | None:
+        return self._queue.next_due()
+
+    def due(self, until: datetime) -> Iterator[Wake]:
+        """The wakes due by `until`, in time order, including those scheduled while iterating."""
+        for timer in self._queue.pop_due(until):
+            wake = timer.payload
+            refs = self._armed.get(wake.target, {})
+            timers = refs.get(wake.ref, [])
+            if timer in timers:
+                timers.remove(timer)
+                if not timers:
+                    del refs[wake.ref]
+            yield wake
+
+    def disarm(self, instance: str, ref: str) -> None:
+        for timer in self._armed.get(instance, {}).pop(ref, []):
+            self._queue.cancel(timer)
+
+    def track(self, event: Event) -> None:
+        """Arm or disarm what `event` calls for."""
+        data = event.data
+        if event.type is EventType.DUTY_OPENED:
+            if data["warn_at"]:
+                self._arm(WakeKind.WARN, event.instance, data["key"], instant(data["warn_at"]))
+            self._arm(WakeKind.DUE, event.instance, data["key"], instant(data["due"]))
+        elif event.type is EventType.DUTY_SCHEDULED:
+            self.disarm(event.instance, series_ref(data["duty"]))
+            if data["next_at"]:
+                self._arm(WakeKind.OPEN, event.instance, series_ref(data["duty"]), instant(data["next_at"]))
+        elif event.type in (EventType.DUTY_SATISFIED, EventType.DUTY_CANCELLED):
+            self.disarm(event.instance, data["key"])
+        elif event.type is EventType.INSTANCE_COMPLETED:
+            self.forget(event.instance)
+
+    def forget(self, instance: str) -> None:
+        for ref in list(self._armed.get(instance, {})):
+            self.disarm(instance, ref)
+        self._armed.pop(instance, None)
+
+    def reset(self, instance: Instance) -> None:
+        """Derive the instance's timers from its state alone."""
+        self.forget(instance.id)
+        if instance.finished:
+            return
+        for duty in instance.open_duties():
+            if duty.warn_at is not None and duty.warned_at is None:
+                self._arm(WakeKind.WARN, instance.id, duty.key, duty.warn_at)
+            if duty.breached_at is None:
+                self._arm(WakeKind.DUE, instance.id, duty.key, duty.due)
+        for series in instance.series.values():
+            if series.next_at is not None:
+                self._arm(WakeKind.OPEN, instance.id, series_ref(series.duty), series.next_at)
+
+    def _arm(self, kind: WakeKind, instance: str, ref: str, at: datetime) -> None:
+        self.schedule(Wake(kind=kind, target=instance, ref=ref, at=at))

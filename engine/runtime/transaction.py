@@ -1,0 +1,50 @@
+"""One command (or one timer firing) as a unit: its events are applied as they are made, and either
+all of them are kept or, on a refusal, every touched instance is rebuilt from its journal as it was
+before, so a refused command changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from engine.runtime.events import Actor, Event, EventType
+from engine.runtime.instance import Instance
+
+
+class Transaction:
+    def __init__(self, at: datetime, actor: Actor, key: str = "") -> None:
+        self.at = at
+        self.actor = actor
+        self.key = key
+        self.events: list[Event] = []
+        self.before: dict[str, tuple[Instance, int]] = {}
+        """Instance id → (the instance, its journal length when the transaction first touched it)."""
+        self.undo: list[Callable[[], None]] = []
+
+    def emit(self, instance: Instance, event_type: EventType, data: dict[str, Any]) -> Event:
+        self.before.setdefault(instance.id, (instance, len(instance.journal)))
+        at = self.at if instance.updated_at is None else max(self.at, instance.updated_at)
+        event = Event(
+            instance=instance.id,
+            sequence=len(instance.journal) + 1,
+            at=at,
+            actor=self.actor.id,
+            roles=tuple(sorted(self.actor.roles)),
+            type=event_type,
+            data=data,
+            key=self.key,
+        )
+        instance.apply(event)
+        self.events.append(event)
+        return event
+
+    def rolled_back(self) -> dict[str, Instance | None]:
+        """Each touched instance as it was before (None for one this transaction created)."""
+        for undo in reversed(self.undo):
+            undo()
+        return {
+            instance_id: Instance.replay(instance.journal[:length]) if length else None
+            for instance_id, (instance, length) in self.before.items()
+        }

@@ -1,0 +1,174 @@
+"""Refused commands change nothing, say exactly why, and leave a trace in the history; idempotency
+keys make a repeated command harmless."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from engine.errors import CommandRefused, Reason
+from engine.runtime.events import Actor, EventType
+from engine.runtime.instance import Instance
+from engine.runtime.store import ConflictError
+from tests.processes.harness import CUSTOMER, REP, SUPERVISOR, Run, of_type
+from tests.processes.test_rapid_response import R0, initial_record, request
+
+MakeRun = Callable[[str], Run]
+
+
+def refused(run: Run, command: Callable[[], object]) -> CommandRefused:
+    with pytest.raises(CommandRefused) as caught:
+        command()
+    return caught.value
+
+
+def started(run: Run) -> tuple[Instance, int]:
+    case = run.start(R0, request(), REP)
+    return case, len(case.journal)
+
+
+def last_refusal(case: Instance) -> dict[str, object]:
+    return dict(of_type(case, EventType.COMMAND_REFUSED)[-1].data)
+
+
+def test_wrong_role_is_refused_and_recorded(run: MakeRun) -> None:
+    r = run("2026-11-23 10:00")
+    case, length = started(r)
+    before = case.snapshot()
+    error = refused(r, lambda: r.submit(case, "initial_record", initial_record(), CUSTOMER))
+    assert error.reason is Reason.ROLE_NOT_ALLOWED
+    assert error.message == "acme.chen (customer) may not fill in initial_record; allowed: sales_rep"
+    case = r.now(case)
+    assert len(case.journal) == length + 1  # only the refusal was added
+    assert last_refusal(case) == {
+        "command": "submit",
+        "target": case.id,
+        "reason": "role_not_allowed",
+        "message": error.message,
+        "details": [],
+    }
+    after = case.snapshot()
+    assert {k: v for k, v in after.items() if k not in ("journal_length", "updated_at")} == {
+        k: v for k, v in before.items() if k not in ("journal_length", "updated_at")
+    }
+
+
+def test_invalid_form_reports_every_error_and_stores_nothing(run: MakeRun) -> None:
+    r = run("2026-11-23 10:00")
+    case, _ = started(r)
+    bad = initial_record() | {"urgency": "urgent", "first_response_deadline": "tomorrow", "extra": 1}
+    del bad["contact_person"]
+    error = refused(r, lambda: r.submit(case, "initial_record", bad, REP))
+    assert error.reason is Reason.INVALID_DATA
+    assert error.details == (
+        "'contact_person' is a required property",
+        "Additional properties are not allowed ('extra' was unexpected)",
+        "first_response_deadline: 'tomorrow' is not a 'date-time'",
+        "urgency: 'urgent' is not one of ['high', 'medium', 'low']",
+    )
+    case = r.now(case)
+    assert "initial_record" not in case.records and case.stage == "receive"
+
+
+def test_trigger_not_allowed_in_the_stage(run: MakeRun) -> None:
+    r = run("2026-11-23 10:00")
+    case, _ = started(r)
+    error = refused(r, lambda: r.fire(case, "accept_solution", CUSTOMER))
+    assert error.reason is Reason.TRIGGER_NOT_ALLOWED
+    assert error.message == "'accept_solution' is not possible in stage 'receive'"
+    error = refused(r, lambda: r.fire(case, "acept_solution", CUSTOMER))
+    assert error.reason is Reason.UNKNOWN_NAME
+    assert error.message == "no trigger 'acept_solution' in this process; did you mean 'accept_solution'?"
+
+
+def test_repeated_idempotency_key_returns_the_first_result(run: MakeRun) -> None:
+    r = run("2026-11-23 10:00")
+    first = r.engine.start(R0, request(), REP, key="req-1")
+    again = r.engine.start(R0, request(), REP, key="req-1")
+    assert again is first
+    assert len(r.engine.instances()) == 1
+    case = r.engine.instance(first.instance)
+    length = len(case.journal)
+    r.engine.raise_event(case.id, "customer_contacted", {"method": "phone"}, REP, key="call-1")
+    r.engine.raise_event(case.id, "customer_contacted", {"method": "phone"}, REP, key="call-1")
+    assert len(of_type(case, EventType.EVENT_RAISED)) == 1
+    assert len(case.journal) > length
+    assert all(e.key == "call-1" for e in case.journal[length:])
+
+
+def test_idempotency_key_reused_for_another_command_is_refused(run: MakeRun) -> None:
+    r = run("2026-11-23 10:00")
+    case, _ = started(r)
+    r.engine.raise_event(case.id, "customer_contacted", {"method": "phone"}, REP, key="k")
+    error = refused(
+        r, lambda: r.engine.raise_event(case.id, "customer_contacted", {"method": "im"}, REP, key="k")
+    )
+    assert error.reason is Reason.KEY_REUSED
+    assert len(of_type(case, EventType.EVENT_RAISED)) == 1
+    assert last_refusal(case)["reason"] == "key_reused"
+
+
+def test_a_refused_keyed_command_is_refused_again_without_a_second_trace(run: MakeRun) -> None:
+    r = run("2026-11-23 10:00")
+    case, _ = started(r)
+    first = refused(r, lambda: r.engine.fire(case.id, "close", REP, key="c"))
+    count = len(of_type(case, EventType.COMMAND_REFUSED))
+    assert refused(r, lambda: r.engine.fire(case.id, "close", REP, key="c")) is first
+    assert len(of_type(case, EventType.COMMAND_REFUSED)) == count
+
+
+def test_unknown_process_and_instance(run: MakeRun) -> None:
+    r = run("2026-11-23 10:00")
+    error = refused(r, lambda: r.engine.start("sales-rapid-respons", {}, REP))
+    assert error.reason is Reason.UNKNOWN_PROCESS
+    assert [e.data["reason"] for e in r.engine.store.refusals] == ["unknown_process"]  # type: ignore[attr-defined]
+    error = refused(r, lambda: r.engine.fire("nope-1", "close", REP))
+    assert error.reason is Reason.UNKNOWN_INSTANCE
+
+
+def test_start_needs_a_starting_role_and_valid_inputs(run: MakeRun) -> None:
+    r = run("2026-11-23 10:00")
+    error = refused(r, lambda: r.engine.start(R0, request(), SUPERVISOR))
+    assert error.reason is Reason.ROLE_NOT_ALLOWED
+    error = refused(r, lambda: r.engine.start(R0, {"demand_type": "gossip", "level": 1}, REP))
+    assert error.details == (
+        "'customer_name' is a required property",
+        "'urgency' is a required property",
+        "Additional properties are not allowed ('level' was unexpected)",
+        "demand_type: 'gossip' is not one of "
+        "['inquiry', 'urgent_order', 'after_sales', 'terms_change', 'competitor']",
+    )
+    assert r.engine.instances() == []
+
+
+def test_signing_rules(run: MakeRun) -> None:
+    r = run("2026-11-23 10:00")
+    case, _ = started(r)
+    assert refused(r, lambda: r.sign(case, "initial_record", REP)).reason is Reason.NOTHING_TO_SIGN
+    assert (
+        refused(r, lambda: r.sign(case, "solution", SUPERVISOR)).message
+        == "form 'solution' has no record yet"
+    )
+    nobody = Actor.of("x", "finance_dept")
+    assert refused(r, lambda: r.sign(case, "result_confirmation", nobody)).reason is Reason.NOTHING_TO_SIGN
+
+
+def test_a_store_conflict_rolls_back_everything(run: MakeRun) -> None:
+    """Another writer got there first: the command fails and memory is as the store has it."""
+    r = run("2026-11-23 10:00")
+    case, length = started(r)
+    store = r.engine.store
+    real_append = store.append
+
+    def conflicting(instance: str, events: object, expected_version: int) -> None:
+        raise ConflictError(f"instance {instance} moved on")
+
+    store.append = conflicting  # type: ignore[method-assign]
+    with pytest.raises(ConflictError):
+        r.submit(case, "initial_record", initial_record(), REP)
+    store.append = real_append  # type: ignore[method-assign]
+    case = r.now(case)
+    assert len(case.journal) == length and "initial_record" not in case.records and case.stage == "receive"
+    r.submit(case, "initial_record", initial_record(), REP)  # and the engine carries on
+    assert r.now(case).stage == "analysis"
