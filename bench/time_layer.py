@@ -8,12 +8,12 @@ Prints one line per figure and writes the same figures as JSON (--json FILE).
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from figures import arguments, report
 
 from engine.time.calendar import CalendarSpec, calendar_for
 from engine.time.durations import add, parse_duration
@@ -65,23 +65,13 @@ def bench_queue(pending: int, fired: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--quick", action="store_true", help="small sizes, seconds in all")
-    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     adds = 2_000 if args.quick else 50_000
     sizes = [(10_000, 1_000)] if args.quick else [(100_000, 10_000), (1_000_000, 100_000)]
     figures = bench_adds(adds)
     for pending, fired in sizes:
         figures |= bench_queue(pending, fired)
-    width = max(len(name) for name in figures)
-    for name, value in figures.items():
-        print(f"{name:<{width}}  {value:>14,.1f}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(figures, out, indent=2)
+    report(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 The public API is small and imported lazily, so `import engine` costs almost nothing until a name
 is used:
 
-    from engine import load_process, VirtualClock
-    spec = load_process("processes/my-process.yaml")
+    from engine import Actor, Engine, VirtualClock, load_process
+    engine = Engine(VirtualClock(start))
+    engine.register(load_process("processes/my-process.yaml"))
+    case = engine.start("my-process", {"urgency": "high"}, Actor.of("li", "clerk"))
 """
 
 from __future__ import annotations
@@ -13,8 +15,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.errors import DefinitionError, NaiveDatetimeError, Problem, SopflowError, TimeError
+    from engine.errors import (
+        CommandRefused,
+        DefinitionError,
+        NaiveDatetimeError,
+        Problem,
+        Reason,
+        SopflowError,
+        TimeError,
+    )
     from engine.loading.loader import LoadResult, check_process, load_process
+    from engine.runtime.engine import Engine, Outcome
+    from engine.runtime.events import Actor, Event, EventType
+    from engine.runtime.instance import Duty, Instance, Record
+    from engine.runtime.store import ConflictError, MemoryStore, Store
     from engine.spec.model import ProcessSpec
     from engine.time.calendar import BusinessCalendar, CalendarSpec, calendar_for
     from engine.time.clock import Clock, SystemClock, VirtualClock
@@ -23,17 +37,30 @@ if TYPE_CHECKING:
     from engine.time.timers import Timer, TimerQueue
 
 __all__ = [
+    "Actor",
     "BusinessCalendar",
     "CalendarSpec",
     "Clock",
+    "CommandRefused",
+    "ConflictError",
     "DefinitionError",
     "Duration",
+    "Duty",
+    "Engine",
+    "Event",
+    "EventType",
+    "Instance",
     "LoadResult",
+    "MemoryStore",
     "NaiveDatetimeError",
+    "Outcome",
     "Problem",
     "ProcessSpec",
+    "Reason",
+    "Record",
     "RecurrenceSpec",
     "SopflowError",
+    "Store",
     "SystemClock",
     "TimeError",
     "Timer",
@@ -48,8 +75,20 @@ __all__ = [
 ]
 
 _HOMES = {
-    "engine.errors": ("DefinitionError", "NaiveDatetimeError", "Problem", "SopflowError", "TimeError"),
+    "engine.errors": (
+        "CommandRefused",
+        "DefinitionError",
+        "NaiveDatetimeError",
+        "Problem",
+        "Reason",
+        "SopflowError",
+        "TimeError",
+    ),
     "engine.loading.loader": ("LoadResult", "check_process", "load_process"),
+    "engine.runtime.engine": ("Engine", "Outcome"),
+    "engine.runtime.events": ("Actor", "Event", "EventType"),
+    "engine.runtime.instance": ("Duty", "Instance", "Record"),
+    "engine.runtime.store": ("ConflictError", "MemoryStore", "Store"),
     "engine.spec.model": ("ProcessSpec",),
     "engine.time.calendar": ("BusinessCalendar", "CalendarSpec", "calendar_for"),
     "engine.time.clock": ("Clock", "SystemClock", "VirtualClock"),
