@@ -109,3 +109,11 @@ class CommandRefused(SopflowError):
         self.message = message
         self.details: tuple[str, ...] = tuple(details)
         super().__init__(f"{message}: " + "; ".join(self.details) if self.details else message)
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the closest of `options`, or nothing when none is close."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(word, list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from typing import Any
 
 from engine.conditions import (
@@ -17,7 +16,7 @@ from engine.conditions import (
     kind_of,
     parse_condition,
 )
-from engine.errors import Problem, TimeError
+from engine.errors import Problem, TimeError, did_you_mean
 from engine.loading.yaml_source import Path, Source
 from engine.time.durations import Duration, parse_duration
 
@@ -73,9 +72,7 @@ class Context:
         options = list(known)
         if value in options:
             return True
-        close = get_close_matches(value, options, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        self.add(path, f"unknown {what} '{value}'{hint}")
+        self.add(path, f"unknown {what} '{value}'{did_you_mean(value, options)}")
         return False
 
     def roles(self, path: Path, values: Iterable[str]) -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import functools
 import json
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from engine.errors import Problem
+from engine.errors import Problem, did_you_mean
 from engine.loading.yaml_source import Source
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -55,14 +54,14 @@ def _describe(source: Source, error: Any) -> list[Problem]:
         extras = [key for key in error.instance if key not in known]
         if extras:
             return [
-                source.problem((*path, key), f"unknown key '{key}'{_did_you_mean(key, known)}", key=True)
+                source.problem((*path, key), f"unknown key '{key}'{did_you_mean(key, known)}", key=True)
                 for key in extras
             ]
     if "propertyNames" in error.schema_path:
         key = str(error.instance)
         if keyword == "enum":
             options = [str(option) for option in error.validator_value]
-            message = f"unknown key '{key}'{_did_you_mean(key, options)}; use one of {', '.join(options)}"
+            message = f"unknown key '{key}'{did_you_mean(key, options)}; use one of {', '.join(options)}"
         else:
             message = f"'{key}' is not a valid id: {_ID_RULE}"
         return [source.problem((*path, key), message, key=True)]
@@ -72,7 +71,7 @@ def _describe(source: Source, error: Any) -> list[Problem]:
     if keyword == "enum":
         options = [str(option) for option in error.validator_value]
         value = error.instance
-        hint = _did_you_mean(str(value), options) if isinstance(value, str) else ""
+        hint = did_you_mean(str(value), options) if isinstance(value, str) else ""
         return [source.problem(path, f"{value!r} is not one of {', '.join(options)}{hint}")]
     if keyword == "pattern":
         form = error.schema.get("description") or error.validator_value
@@ -103,8 +102,3 @@ def _is_choice(error: Any) -> bool:
 
 def _alternatives(options: list[dict[str, Any]]) -> str:
     return " | ".join(" + ".join(option["required"]) for option in options)
-
-
-def _did_you_mean(word: str, options: list[str]) -> str:
-    close = get_close_matches(word, options, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.errors import CommandRefused, Reason, SopflowError
+from engine.errors import CommandRefused, Reason, SopflowError, did_you_mean
 from engine.runtime import effects
 from engine.runtime.events import ENGINE, Actor, Event, EventType
 from engine.runtime.instance import Instance
@@ -420,8 +420,6 @@ def _require_valid(schema: Mapping[str, Any], data: Mapping[str, Any], message: 
 
 def _require_known(name: str, known: set[str], what: str) -> None:
     if name not in known:
-        from difflib import get_close_matches
-
-        close = get_close_matches(name, sorted(known), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise CommandRefused(Reason.UNKNOWN_NAME, f"no {what} '{name}' in this process{hint}")
+        raise CommandRefused(
+            Reason.UNKNOWN_NAME, f"no {what} '{name}' in this process{did_you_mean(name, sorted(known))}"
+        )

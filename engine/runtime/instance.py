@@ -57,6 +57,15 @@ class Duty:
         """Done by its deadline."""
         return self.status is DutyStatus.SATISFIED and self.breached_at is None
 
+    @property
+    def outcome(self) -> str:
+        """open, breached (open past its deadline), met, late (done after it) or cancelled."""
+        if self.status is DutyStatus.OPEN:
+            return "open" if self.breached_at is None else "breached"
+        if self.status is DutyStatus.SATISFIED:
+            return "met" if self.breached_at is None else "late"
+        return "cancelled"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Signature:

@@ -79,7 +79,7 @@ def test_trigger_not_allowed_in_the_stage(run: MakeRun) -> None:
     assert error.message == "'accept_solution' is not possible in stage 'receive'"
     error = refused(r, lambda: r.fire(case, "acept_solution", CUSTOMER))
     assert error.reason is Reason.UNKNOWN_NAME
-    assert error.message == "no trigger 'acept_solution' in this process; did you mean 'accept_solution'?"
+    assert error.message == "no trigger 'acept_solution' in this process (did you mean 'accept_solution'?)"
 
 
 def test_repeated_idempotency_key_returns_the_first_result(run: MakeRun) -> None:

@@ -1,0 +1,91 @@
+"""`sopflow simulate`: replay scenario files on a virtual clock and check their expectations."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.cli.definitions import expand
+from engine.cli.output import error, green, red
+from engine.errors import DefinitionError, SopflowError
+from engine.simulation.runner import Simulation, simulate
+from engine.simulation.scenario import load_scenario
+from engine.simulation.timeline import as_json, failure_lines, lines, summary
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "simulate",
+        help="replay scenarios on a virtual clock and check their expectations",
+        description="Run each scenario file on a virtual clock with an in-memory store: print the timeline "
+        "(what was due when, what was done when, what slipped) and a summary. Exit 0 when every "
+        "expectation holds, 1 when one fails (each shown as expected vs actual), 2 on a bad file.",
+    )
+    parser.add_argument(
+        "paths", nargs="+", metavar="SCENARIO", help="scenario files or folders of *.yaml files"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document per scenario instead")
+    parser.add_argument("--html", metavar="FILE", help="also write an HTML report with a timeline chart")
+    parser.add_argument("--quiet", "-q", action="store_true", help="only the summary and failures")
+    parser.set_defaults(run=run_simulate)
+
+
+def run_simulate(args: Any) -> int:
+    results: list[Simulation] = []
+    for path in expand(args.paths):
+        try:
+            scenario = load_scenario(path)
+        except DefinitionError as problems:
+            for problem in problems.problems:
+                error(str(problem))
+            return 2
+        try:
+            results.append(simulate(scenario, _progress(path)))
+        except SopflowError as failure:
+            error(f"{path}: {failure}")
+            return 2
+    if not results:
+        error("no scenario files found")
+        return 2
+    if args.json:
+        documents = [as_json(s) for s in results]
+        print(json.dumps(documents[0] if len(documents) == 1 else documents, ensure_ascii=False, indent=2))
+    else:
+        for simulation in results:
+            _print(simulation, quiet=args.quiet)
+    if args.html:
+        from engine.simulation.report import html_report
+
+        Path(args.html).write_text(html_report(results), encoding="utf-8")
+    return 1 if any(s.failures for s in results) else 0
+
+
+def _print(simulation: Simulation, *, quiet: bool) -> None:
+    scenario = simulation.scenario
+    rules = f"  [{', '.join(scenario.rules)}]" if scenario.rules else ""
+    print(f"== {scenario.title}{rules}\n   {scenario.path}")
+    if not quiet:
+        print("\n".join(lines(simulation)))
+    print("\n".join(summary(simulation)))
+    passed = sum(1 for c in simulation.checks if c.ok)
+    failed = failure_lines(simulation)
+    verdict = red(f"{len(failed)} failed", sys.stdout) if failed else green("all hold", sys.stdout)
+    print(f"expectations: {passed} passed, {verdict}")
+    for line in failed:
+        print(red("✗ ", sys.stdout) + line)
+    print()
+
+
+def _progress(path: Path) -> Any:
+    """A progress line on a terminal for long scenarios; nothing when output is piped."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= 50:
+            end = "\n" if done == total else ""
+            print(f"\r{path.name}: step {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show

@@ -1,0 +1,286 @@
+"""Scenario files: a case replayed on a virtual clock, read with the same located errors as process files.
+
+A scenario names a process, a start instant, the actors and their roles, and timed steps: start an
+instance, fire a trigger, submit or sign a form, raise an event, and expectations at instants. The
+loader checks the file against `schemas/scenario.schema.json`, then that every name it uses exists
+(actors, cases, triggers, forms, events, metrics; with a did-you-mean) and that steps are in time
+order, so a mistake in a scenario is reported at its line before anything runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from engine.errors import DefinitionError, Problem, Reason, did_you_mean
+from engine.loading.loader import check_process, read_source, sibling_process_ids
+from engine.loading.yaml_source import Path as JsonPath
+from engine.loading.yaml_source import Source
+from engine.spec.model import ProcessSpec
+from engine.time.calendar import calendar_for
+from engine.time.durations import add, parse_duration
+
+SCENARIO_SCHEMA = "scenario.schema.json"
+ACTIONS = ("start", "fire", "submit", "sign", "event")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepSpec:
+    index: int
+    line: int
+    at: datetime
+    action: str
+    """One of ACTIONS, or empty for a step that only checks expectations."""
+    name: str
+    """The trigger, form or event; for `start`, the process."""
+    case: str
+    actor: str = ""
+    data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    role: str = ""
+    child: str = ""
+    refused: str = ""
+    expect: Mapping[str, Any] | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScenarioSpec:
+    path: str
+    title: str
+    process: str
+    start: datetime
+    until: datetime
+    timezone: str
+    actors: Mapping[str, frozenset[str]]
+    steps: tuple[StepSpec, ...]
+    specs: Mapping[str, ProcessSpec]
+    """The definitions the scenario runs: its process, the processes its steps start, their children."""
+    rules: tuple[str, ...] = ()
+    title_en: str = ""
+
+
+def load_scenario(path: str | Path) -> ScenarioSpec:
+    """Read and check a scenario; DefinitionError lists every problem, located."""
+    source, problems = read_source(path, SCENARIO_SCHEMA)
+    if problems:
+        raise DefinitionError(problems)
+    return _Reader(source, Path(path)).read()
+
+
+class _Reader:
+    def __init__(self, source: Source, path: Path) -> None:
+        self.source = source
+        self.path = path
+        self.data: dict[str, Any] = source.data
+        self.problems: list[Problem] = []
+
+    def add(self, where: JsonPath, message: str) -> None:
+        self.problems.append(self.source.problem(where, message))
+
+    def read(self) -> ScenarioSpec:
+        definitions = self._definitions()
+        main = definitions.get(self.data["process"])
+        if main is None:
+            self.add(
+                ("process",),
+                f"no process '{self.data['process']}'{did_you_mean(self.data['process'], definitions)}",
+            )
+            raise DefinitionError(self.problems)
+        calendar = calendar_for(main.calendar)
+        start = self._instant(("start",), self.data["start"], None, calendar)
+        if start is None:
+            raise DefinitionError(self.problems)
+        steps: list[StepSpec] = []
+        cases: dict[str, str] = {}
+        moment = start
+        for index, raw in enumerate(self.data["steps"]):
+            at = self._instant(("steps", index, "at"), raw["at"], start, calendar) or moment
+            if at < moment:
+                self.add(
+                    ("steps", index, "at"), "steps must be in time order; this one is earlier than the last"
+                )
+            moment = max(moment, at)
+            step = self._step(index, raw, at, cases, definitions)
+            if step is not None:
+                steps.append(step)
+        until = moment
+        if "until" in self.data:
+            until = self._instant(("until",), self.data["until"], start, calendar) or moment
+            if until < moment:
+                self.add(("until",), "'until' is earlier than the last step")
+        if self.problems:
+            raise DefinitionError(self.problems)
+        used = set(cases.values())
+        return ScenarioSpec(
+            path=str(self.path),
+            title=self.data["title"],
+            title_en=self.data.get("title_en", ""),
+            rules=tuple(self.data.get("rules", ())),
+            process=main.id,
+            start=start,
+            until=until,
+            timezone=main.calendar.timezone,
+            actors=MappingProxyType({k: frozenset(v) for k, v in self.data["actors"].items()}),
+            steps=tuple(steps),
+            specs=MappingProxyType(
+                {p: definitions[p] for p in _with_children(used | {main.id}, definitions)}
+            ),
+        )
+
+    def _definitions(self) -> dict[str, ProcessSpec]:
+        folder = (self.path.parent / self.data.get("processes", "../processes")).resolve()
+        if not folder.is_dir():
+            self.add(("processes",), f"no folder of process definitions at {folder}")
+            raise DefinitionError(self.problems)
+        known = sibling_process_ids(folder / "any.yaml")
+        found: dict[str, ProcessSpec] = {}
+        for file in sorted(folder.glob("*.yaml")):
+            result = check_process(file, known)
+            if result.spec is None:
+                raise DefinitionError(result.problems)
+            version = self.data.get("version") if result.spec.id == self.data["process"] else None
+            if version is None or result.spec.version == version:
+                found[result.spec.id] = result.spec
+        return found
+
+    def _instant(self, where: JsonPath, text: str, start: datetime | None, calendar: Any) -> datetime | None:
+        try:
+            if text.startswith("+"):
+                if start is None:
+                    return None
+                return add(start, parse_duration(text[1:].strip()), calendar)
+            moment = datetime.fromisoformat(text)
+            return moment if moment.tzinfo else calendar.to_local(moment.replace(tzinfo=calendar.tz))
+        except ValueError as error:
+            self.add(
+                where, f"'{text}' is not an instant ('+5m', '+2 working days', '2026-11-23 10:00'): {error}"
+            )
+        except Exception as error:  # a malformed duration raises the time layer's error
+            self.add(where, f"'{text}' is not an instant: {error}")
+        return None
+
+    def _step(
+        self,
+        index: int,
+        raw: dict[str, Any],
+        at: datetime,
+        cases: dict[str, str],
+        specs: dict[str, ProcessSpec],
+    ) -> StepSpec | None:
+        path: JsonPath = ("steps", index)
+        action = next((a for a in ACTIONS if a in raw), "")
+        actor = raw.get("by", "")
+        if action and actor not in self.data["actors"]:
+            self.add(
+                (*path, "by") if actor else path,
+                f"unknown actor '{actor}'{did_you_mean(actor, self.data['actors'])}",
+            )
+        if raw.get("refused") and raw["refused"] not in {r.value for r in Reason}:
+            reasons = [r.value for r in Reason]
+            self.add(
+                (*path, "refused"),
+                f"unknown reason '{raw['refused']}'{did_you_mean(raw['refused'], reasons)}",
+            )
+        if action == "start":
+            process = raw["start"].get("process", self.data["process"])
+            if process not in specs:
+                self.add((*path, "start", "process"), f"no process '{process}'{did_you_mean(process, specs)}")
+                return None
+            name = raw["start"]["case"]
+            if name in cases:
+                self.add((*path, "start", "case"), f"case '{name}' is already started")
+            cases[name] = process
+            return self._make(index, raw, at, action, process, name)
+        case = raw.get("case") or (next(iter(cases)) if len(cases) == 1 else "")
+        if case not in cases:
+            message = (
+                f"unknown case '{case}'{did_you_mean(case, cases)}"
+                if case
+                else "name the case (several are running)"
+            )
+            self.add((*path, "case") if case else path, message)
+            return None
+        spec = specs[cases[case]]
+        name = raw.get(action, "")
+        self._check_name(path, action, name, spec)
+        child = raw.get("child", "")
+        if child:
+            started = spec.event(name).start_child if name in {e.id for e in spec.events} else None
+            if started is None:
+                self.add((*path, "child"), f"event '{name}' starts no child instance")
+            else:
+                cases[child] = started.process
+        self._check_expect(path, raw.get("expect"), spec)
+        return self._make(index, raw, at, action, name, case)
+
+    def _check_name(self, path: JsonPath, action: str, name: str, spec: ProcessSpec) -> None:
+        known = {
+            "fire": {e.trigger for s in spec.stages for e in s.exits if e.trigger},
+            "submit": {f.id for f in spec.forms},
+            "sign": {f.id for f in spec.forms if f.signed_by},
+            "event": {e.id for e in spec.events},
+        }.get(action)
+        if known is not None and name not in known:
+            what = {"fire": "trigger", "submit": "form", "sign": "form to sign", "event": "event"}[action]
+            self.add((*path, action), f"no {what} '{name}' in {spec.id}{did_you_mean(name, known)}")
+
+    def _check_expect(self, path: JsonPath, expect: dict[str, Any] | None, spec: ProcessSpec) -> None:
+        if not expect:
+            return
+        stages = {s.id for s in spec.stages}
+        if "stage" in expect and expect["stage"] not in stages:
+            self.add(
+                (*path, "expect", "stage"),
+                f"no stage '{expect['stage']}' in {spec.id}{did_you_mean(expect['stage'], stages)}",
+            )
+        metrics = {m.id for m in spec.metrics}
+        for name in expect.get("metrics", {}):
+            if name not in metrics:
+                self.add(
+                    (*path, "expect", "metrics", name),
+                    f"no metric '{name}' in {spec.id}{did_you_mean(name, metrics)}",
+                )
+        forms = {f.id for f in spec.forms}
+        for name in expect.get("records", {}):
+            if name not in forms:
+                self.add(
+                    (*path, "expect", "records", name),
+                    f"no form '{name}' in {spec.id}{did_you_mean(name, forms)}",
+                )
+
+    def _make(
+        self, index: int, raw: dict[str, Any], at: datetime, action: str, name: str, case: str
+    ) -> StepSpec:
+        data = raw["start"].get("data", {}) if action == "start" else raw.get("data", {})
+        return StepSpec(
+            index=index,
+            line=self.source.locate(("steps", index))[0],
+            at=at,
+            action=action,
+            name=name,
+            case=case,
+            actor=raw.get("by", ""),
+            data=MappingProxyType(dict(data)),
+            role=raw.get("role", ""),
+            child=raw.get("child", ""),
+            refused=raw.get("refused", ""),
+            expect=MappingProxyType(raw["expect"]) if "expect" in raw else None,
+            note=raw.get("note", ""),
+        )
+
+
+def _with_children(processes: set[str], specs: Mapping[str, ProcessSpec]) -> list[str]:
+    """The processes and, transitively, the child processes their events start."""
+    found: list[str] = []
+    pending = sorted(processes)
+    while pending:
+        process = pending.pop()
+        if process in found or process not in specs:
+            continue
+        found.append(process)
+        pending.extend(e.start_child.process for e in specs[process].events if e.start_child is not None)
+    return sorted(found)
