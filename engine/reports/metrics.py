@@ -25,6 +25,8 @@ Value = float | int | None | dict[str, int] | list[tuple[str, int]]
 class Period:
     start: datetime | None = None
     end: datetime | None = None
+    as_of: datetime | None = None
+    """When the figures are taken: a duty not yet due by then is not counted as due."""
 
     def __contains__(self, moment: datetime | None) -> bool:
         if moment is None:
@@ -63,7 +65,8 @@ def value(spec: ProcessSpec, metric: MetricSpec, instances: list[Instance], peri
             values = [r.data.get(field) for r in _records(instances, name, period)]
         else:
             values = [e.data["data"].get(field) for e in _raised(instances, name, period)]
-        return Counter(str(v) for v in values if v is not None).most_common(limit)
+        counted = Counter(str(v) for v in values if v is not None)
+        return sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:limit]  # ties by value
     started = [i for i in instances if i.started_at in period]
     return [(stage, sum(1 for i in started if stage in _stages_entered(i))) for stage in metric.funnel]
 
@@ -98,9 +101,9 @@ def _items(
             yield from ((instance, d) for d in instance.duties.values() if d.breached_at in period)
         elif count.of in ("duties_due", "duties_met"):
             for duty in instance.duties.values():
-                counted = duty.due in period and not (
-                    duty.status is DutyStatus.CANCELLED and duty.breached_at is None
-                )
+                settled = period.as_of is None or duty.due <= period.as_of
+                cancelled_early = duty.status is DutyStatus.CANCELLED and duty.breached_at is None
+                counted = duty.due in period and settled and not cancelled_early
                 if counted and (count.of == "duties_due" or duty.met):
                     yield instance, duty
         elif count.of == "stage_entries":

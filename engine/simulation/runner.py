@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import CommandRefused
-from engine.reports.metrics import compute
+from engine.reports.metrics import Period, compute
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
 from engine.runtime.instance import Instance
@@ -145,7 +145,8 @@ def _expectations(simulation: Simulation, step: StepSpec, instance: Instance) ->
         found.append(("escalations", dict(expect["escalations"]), escalated))
     if "metrics" in expect:
         spec = simulation.engine.definition_of(instance)
-        figures = {f.metric.id: f.value for f in compute(spec, simulation.engine.instances())}
+        as_of = Period(as_of=step.at)
+        figures = {f.metric.id: f.value for f in compute(spec, simulation.engine.instances(), as_of)}
         found.extend(
             (f"metrics.{name}", value, figures.get(name)) for name, value in expect["metrics"].items()
         )

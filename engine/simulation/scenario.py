@@ -80,6 +80,7 @@ class _Reader:
 
     def add(self, where: JsonPath, message: str) -> None:
         self.problems.append(self.source.problem(where, message))
+        self.problems.sort(key=lambda p: (p.line, p.column))
 
     def read(self) -> ScenarioSpec:
         definitions = self._definitions()

@@ -94,7 +94,7 @@ def summary(simulation: Simulation) -> list[str]:
         state = "finished" if instance.finished else "running"
         counts = ", ".join(f"{outcomes[o]} {o}" for o in ("met", "late", "breached", "open", "cancelled"))
         rows.append(f"{name}: {instance.process} in {instance.stage} ({state}); duties: {counts}")
-        for duty in instance.breaches():
+        for duty in sorted(instance.breaches(), key=lambda d: d.due):
             rows.append(f"  ✗ {duty.key} due {simulation.local(duty.due)}: {_fate(duty, simulation)}")
     return rows
 

@@ -134,3 +134,45 @@ def test_python_dash_m_engine_works() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "sales-rapid-response v1" in done.stdout
+
+
+SCENARIOS = ROOT / "scenarios"
+WRONG = str(ROOT / "tests" / "scenarios" / "wrong-expectation.yaml")
+
+
+def test_simulate_prints_the_timeline_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", str(SCENARIOS / "r0-breached-confirmation.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "2026-11-30 10:05  minghui        sopflow      ✗ BREACHED confirm_details#1" in out
+    assert (
+        "2026-11-30 10:05  minghui        sopflow      ↑ escalated confirm_details#1 to sales_supervisor"
+        in out
+    )
+    assert "  ✗ confirm_details#1 due 2026-11-30 10:05: done 7m late" in out
+    assert "expectations: 10 passed, all hold" in out
+
+
+def test_simulate_exits_1_on_a_failed_expectation(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--quiet", WRONG]) == 1
+    out = capsys.readouterr().out
+    assert "expectations: 0 passed, 4 failed" in out
+    assert "stage: expected 'analysis', got 'receive'" in out
+
+
+def test_simulate_exits_2_on_a_bad_file(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = str(ROOT / "tests" / "scenarios" / "bad-scenario.yaml")
+    assert main(["simulate", bad]) == 2
+    assert (
+        f"{bad}:9:22: unknown actor 'li.le' (did you mean 'li.lei'?) [steps[1].by]" in capsys.readouterr().err
+    )
+
+
+def test_simulate_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "report.html"
+    assert main(["simulate", "--json", "--html", str(page), str(SCENARIOS / "r1-risk-warning.yaml")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    assert report["cases"]["huadong"]["stage"] == "first_contact"
+    breached = [e for e in report["timeline"] if e["type"] == "duty_breached"]
+    assert ("risk_warning#2", "2026-06-24T03:00:00+00:00") in [(e["data"]["key"], e["at"]) for e in breached]
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -1,0 +1,91 @@
+"""Every scenario of the suite runs green; a wrong expectation and a broken scenario file are reported
+exactly; the HTML report has one lane per role and shows every breach."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from engine.errors import DefinitionError
+from engine.simulation.report import html_report
+from engine.simulation.runner import simulate
+from engine.simulation.scenario import load_scenario
+from engine.simulation.timeline import failure_lines
+
+SUITE = sorted((Path(__file__).parents[2] / "scenarios").glob("*.yaml"))
+HERE = Path(__file__).parent
+
+
+def test_the_suite_covers_both_documents() -> None:
+    rules = {rule for path in SUITE for rule in load_scenario(path).rules}
+    assert {r[:2] for r in rules} == {"R0", "R1"}
+    assert len(SUITE) >= 11
+
+
+@pytest.mark.parametrize("path", SUITE, ids=[p.stem for p in SUITE])
+def test_scenario_holds(path: Path) -> None:
+    simulation = simulate(load_scenario(path))
+    assert simulation.checks, "a scenario must expect something"
+    assert failure_lines(simulation) == []
+
+
+def test_a_wrong_expectation_fails_with_expected_and_actual() -> None:
+    simulation = simulate(load_scenario(HERE / "wrong-expectation.yaml"))
+    where = f"{HERE / 'wrong-expectation.yaml'}:12: step 2 at 2026-11-23 10:10 [x]"
+    assert failure_lines(simulation) == [
+        f"{where} stage: expected 'analysis', got 'receive'",
+        f"{where} duties.confirm_details#1.due: expected '2026-11-23 10:06', got '2026-11-23 10:05'",
+        f"{where} duties.confirm_details#1.status: expected 'met', got 'breached'",
+        f"{HERE / 'wrong-expectation.yaml'}:16: step 3 at 2026-11-23 10:11 [x] event customer_contacted: "
+        "expected 'done', got 'refused: role_not_allowed'\n"
+        "    chen (customer) may not report customer_contacted; allowed: sales_rep",
+    ]
+
+
+def test_a_broken_scenario_is_reported_at_each_line() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_scenario(HERE / "bad-scenario.yaml")
+    path = HERE / "bad-scenario.yaml"
+    assert [str(p).replace(str(path), "bad") for p in caught.value.problems] == [
+        "bad:9:22: unknown actor 'li.le' (did you mean 'li.lei'?) [steps[1].by]",
+        "bad:10:11: steps must be in time order; this one is earlier than the last [steps[2].at]",
+        "bad:10:36: no trigger 'accept_solutoin' in sales-rapid-response (did you mean 'accept_solution'?)"
+        " [steps[2].fire]",
+        "bad:11:24: unknown case 'y' [steps[3].case]",
+        "bad:12:36: no stage 'recieve' in sales-rapid-response (did you mean 'receive'?)"
+        " [steps[4].expect.stage]",
+        "bad:12:56: unknown reason 'nope' [steps[4].refused]",
+    ]
+
+
+def test_the_html_report_has_a_lane_per_role_and_every_breach() -> None:
+    simulation = simulate(
+        load_scenario(Path(__file__).parents[2] / "scenarios" / "r0-breached-confirmation.yaml")
+    )
+    page = _Page()
+    page.feed(html_report([simulation]))
+    instance = simulation.engine.instance(simulation.cases["minghui"])
+    assert page.lanes == sorted({d.role for d in instance.duties.values()})
+    assert page.breaches == sorted(d.key for d in instance.breaches())
+    assert page.cases == ["minghui"]
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lanes: list[str] = []
+        self.breaches: list[str] = []
+        self.cases: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        kind = found.get("class") or ""
+        if kind == "lane":
+            self.lanes.append(found["data-role"] or "")
+        elif kind == "duty breach":
+            self.breaches.append(found["data-duty"] or "")
+            self.breaches.sort()
+        elif kind == "case":
+            self.cases.append(found["data-case"] or "")
