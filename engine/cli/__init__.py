@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from engine.cli import definitions, due, simulate
+from engine.cli import definitions, due, reports, simulate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     definitions.register(commands)
     due.register(commands)
     simulate.register(commands)
+    reports.register(commands)
     return parser
 
 

@@ -6,6 +6,8 @@ import os
 import sys
 from typing import TextIO
 
+from engine.errors import DefinitionError, SopflowError
+
 
 def colour(text: str, code: str, stream: TextIO = sys.stdout) -> str:
     if os.environ.get("NO_COLOR") or not stream.isatty():
@@ -23,3 +25,13 @@ def green(text: str, stream: TextIO = sys.stdout) -> str:
 
 def error(message: str) -> None:
     print(f"sopflow: {red('error', sys.stderr)}: {message}", file=sys.stderr)
+
+
+def cannot_run(failure: SopflowError) -> int:
+    """Report why a command could not run (every located problem of a file, or the message): exit 2."""
+    if isinstance(failure, DefinitionError):
+        for problem in failure.problems:
+            error(str(problem))
+    else:
+        error(str(failure))
+    return 2

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.definitions import expand
-from engine.cli.output import error, green, red
-from engine.errors import DefinitionError, SopflowError
+from engine.cli.output import cannot_run, error, green, red
+from engine.errors import SopflowError
 from engine.simulation.runner import Simulation, simulate
 from engine.simulation.scenario import load_scenario
 from engine.simulation.timeline import as_json, failure_lines, lines, summary
@@ -36,16 +36,9 @@ def run_simulate(args: Any) -> int:
     results: list[Simulation] = []
     for path in expand(args.paths):
         try:
-            scenario = load_scenario(path)
-        except DefinitionError as problems:
-            for problem in problems.problems:
-                error(str(problem))
-            return 2
-        try:
-            results.append(simulate(scenario, _progress(path)))
+            results.append(simulate(load_scenario(path), _progress(path)))
         except SopflowError as failure:
-            error(f"{path}: {failure}")
-            return 2
+            return cannot_run(failure)
     if not results:
         error("no scenario files found")
         return 2

@@ -28,7 +28,21 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-Block = Heading | Paragraph | Bullets | Table
+@dataclass(frozen=True, slots=True)
+class Bars:
+    """Counts to compare at a glance: a bar chart in HTML, a table with text bars in Markdown."""
+
+    items: tuple[tuple[str, float], ...]
+
+    def table(self) -> Table:
+        top = max((value for _, value in self.items), default=0) or 1
+        return Table(
+            ("", "", ""),
+            tuple((label, f"{value:g}", "█" * round(20 * value / top)) for label, value in self.items),
+        )
+
+
+Block = Heading | Paragraph | Bullets | Table | Bars
 
 
 def to_markdown(blocks: list[Block]) -> str:
@@ -41,6 +55,7 @@ def to_markdown(blocks: list[Block]) -> str:
         elif isinstance(block, Bullets):
             out.append("\n".join(f"- {item}" for item in block.items))
         else:
+            block = block.table() if isinstance(block, Bars) else block
             lines = [_row(block.header), _row(tuple("---" for _ in block.header))]
             lines += [_row(row) for row in block.rows]
             out.append("\n".join(lines))
@@ -72,6 +87,8 @@ def to_html(blocks: list[Block], title: str) -> str:
         elif isinstance(block, Bullets):
             items = "".join(f"<li>{html.escape(item)}</li>" for item in block.items)
             body.append(f"<ul>{items}</ul>")
+        elif isinstance(block, Bars):
+            body.append(_svg_bars(block))
         else:
             head = "".join(f"<th>{html.escape(cell)}</th>" for cell in block.header)
             rows = "".join(
@@ -85,3 +102,17 @@ def to_html(blocks: list[Block], title: str) -> str:
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+
+
+def _svg_bars(block: Bars) -> str:
+    top = max((value for _, value in block.items), default=0) or 1
+    rows = []
+    for index, (label, value) in enumerate(block.items):
+        y = index * 24
+        width = 400 * value / top
+        rows.append(
+            f'<text x="0" y="{y + 16}">{html.escape(label)}</text>'
+            f'<rect class="bar" x="200" y="{y + 4}" width="{width:.1f}" height="16" fill="#2b6cb0"/>'
+            f'<text x="{206 + width:.1f}" y="{y + 16}">{value:g}</text>'
+        )
+    return f'<svg class="bars" width="680" height="{24 * len(block.items) + 4}">{"".join(rows)}</svg>'

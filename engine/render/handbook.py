@@ -77,7 +77,7 @@ def handbook(process: ProcessSpec) -> list[Block]:
                     ),
                 )
             )
-    blocks += _tables(process) + _forms(process)
+    blocks += _tables(process) + forms_section(process)
     return blocks
 
 
@@ -121,7 +121,8 @@ def _tables(process: ProcessSpec) -> list[Block]:
     return blocks
 
 
-def _forms(process: ProcessSpec) -> list[Block]:
+def forms_section(process: ProcessSpec) -> list[Block]:
+    """The blank forms of a process: who fills and signs each, and its fields."""
     blocks: list[Block] = [Heading(2, "Forms")] if process.forms else []
     for form in process.forms:
         blocks.append(Heading(3, f"{form_name(process, form.id)} {form.title_en}".strip()))
