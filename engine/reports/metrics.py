@@ -121,7 +121,7 @@ def _group(spec: ProcessSpec, group_by: str, instance: Instance, item: Any) -> s
     if not group_by:
         return ""
     if group_by in ("stage", "rule", "duty", "role") and isinstance(item, Duty):
-        duty_spec = next(d for d in spec.all_duties() if d.id == item.id)
+        duty_spec = spec.duty(item.id)
         by = {
             "stage": duty_spec.stage or "(instance)",
             "rule": duty_spec.rule,

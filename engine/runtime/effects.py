@@ -213,7 +213,7 @@ def wake(context: Context, spec: ProcessSpec, instance: Instance, wake: Wake) ->
         series = instance.series.get(duty_id)
         if series is None or series.next_at != wake.at:
             return False
-        _open_occurrence(context, spec, instance, _duty_spec(spec, duty_id))
+        _open_occurrence(context, spec, instance, spec.duty(duty_id))
         return True
     duty = instance.duties.get(wake.ref)
     if duty is None or not duty.is_open:
@@ -231,7 +231,7 @@ def wake(context: Context, spec: ProcessSpec, instance: Instance, wake: Wake) ->
 
 def _breach(context: Context, spec: ProcessSpec, instance: Instance, duty: Duty) -> None:
     context.emit(instance, EventType.DUTY_BREACHED, {"key": duty.key, "duty": duty.id, "due": iso(duty.due)})
-    for action in _duty_spec(spec, duty.id).on_breach:
+    for action in spec.duty(duty.id).on_breach:
         if action.escalate:
             context.emit(
                 instance,
@@ -366,10 +366,6 @@ def _open(
             "occurrence": occurrence,
         },
     )
-
-
-def _duty_spec(spec: ProcessSpec, duty_id: str) -> DutySpec:
-    return next(d for d in spec.all_duties() if d.id == duty_id)
 
 
 def _calendar(spec: ProcessSpec) -> BusinessCalendar:

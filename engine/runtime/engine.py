@@ -98,9 +98,8 @@ class Engine:
     def fire(self, instance: str, trigger: str, actor: Actor, *, key: str = "") -> Outcome:
         def body(tx: Transaction) -> str:
             target, spec = self._running(instance)
-            triggers = {e.trigger for s in spec.stages for e in s.exits if e.trigger}
-            _require_known(trigger, triggers, "trigger")
             machine = self._machines[spec.id, spec.version]
+            _require_known(trigger, machine.triggers, "trigger")
             if not machine.offers(target.stage, trigger):
                 possible = sorted(e.trigger for e in spec.stage(target.stage).exits if e.trigger)
                 raise CommandRefused(

@@ -66,6 +66,8 @@ class StageMachine:
         for stage in spec.stages:
             for spec_exit in stage.exits:
                 self._add(stage.id, spec_exit)
+        self.triggers = {e.trigger for s in spec.stages for e in s.exits if e.trigger}
+        """The triggers users may fire (record exits are taken by the engine)."""
 
     def _add(self, source: str, spec_exit: ExitSpec) -> None:
         trigger = spec_exit.trigger or record_trigger(spec_exit.on_record)

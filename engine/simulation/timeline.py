@@ -35,8 +35,7 @@ def describe(event: Event, spec: ProcessSpec, simulation: Simulation) -> str:
 
 
 def duty_title(spec: ProcessSpec, key: str) -> str:
-    duty_id = key.split("#", 1)[0]
-    return next((d.title for d in spec.all_duties() if d.id == duty_id), duty_id)
+    return spec.duty(key.split("#", 1)[0]).title
 
 
 def _satisfied(data: Any, spec: ProcessSpec, simulation: Simulation) -> str:

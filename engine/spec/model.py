@@ -319,6 +319,10 @@ class ProcessSpec:
     def decision_table(self, table_id: str) -> DecisionTableSpec:
         return next(t for t in self.decision_tables if t.id == table_id)
 
+    def duty(self, duty_id: str) -> DutySpec:
+        """A duty by id, instance-wide or of any stage (ids are unique within a process)."""
+        return next(d for d in self.all_duties() if d.id == duty_id)
+
     def all_duties(self) -> tuple[DutySpec, ...]:
         """Instance-scoped duties first, then each stage's, in document order."""
         return self.duties + tuple(d for s in self.stages for d in s.duties)
