@@ -7,7 +7,7 @@ Schema problems stop the pass before the semantic checks, which assume a well-sh
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.errors import DefinitionError, Problem
@@ -35,15 +35,13 @@ class LoadResult:
         return self.spec is not None
 
 
-def read_source(path: str | Path, schema: str = "") -> tuple[Source, list[Problem]]:
-    """Read a YAML mapping from a file and validate it against `schema` (if given)."""
+def read_source(path: str | Path, schema: str = "", raw: bytes | None = None) -> tuple[Source, list[Problem]]:
+    """Read a YAML mapping from a file (or `raw`, its content) and validate it against `schema`."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = Path(path).read_bytes() if raw is None else raw
     except OSError as error:
-        return Source(name), [
-            Problem(file=name, line=1, column=1, path=(), message=f"cannot read: {error.strerror}")
-        ]
+        return Source(name), [_unreadable(name, error)]
     source, problems = read_yaml(raw, name)
     if problems:
         return source, problems
@@ -53,9 +51,21 @@ def read_source(path: str | Path, schema: str = "") -> tuple[Source, list[Proble
     return source, schema_problems(source, schema) if schema else []
 
 
-def check_process(path: str | Path, known_processes: Iterable[str] | None = None) -> LoadResult:
-    """Load `path`; `known_processes` (ids) lets child-process references be checked."""
-    source, problems = read_source(path, PROCESS_SCHEMA)
+def _unreadable(name: str, error: OSError) -> Problem:
+    return Problem(file=name, line=1, column=1, path=(), message=f"cannot read: {error.strerror}")
+
+
+def check_process(
+    path: str | Path, known_processes: Iterable[str] | None = None, raw: bytes | None = None
+) -> LoadResult:
+    """Load `path` (or `raw`, its content); `known_processes` (ids) lets child-process references
+    be checked."""
+    if raw is None:
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as error:
+            return LoadResult(None, (_unreadable(str(path), error),))
+    source, problems = read_source(path, PROCESS_SCHEMA, raw)
     if problems:
         return LoadResult(None, tuple(problems))
     ctx = Context(source, known_processes=frozenset(known_processes) if known_processes is not None else None)
@@ -67,7 +77,8 @@ def check_process(path: str | Path, known_processes: Iterable[str] | None = None
     if ctx.problems:
         ordered = sorted(ctx.problems, key=lambda p: (p.line, p.column, p.message))
         return LoadResult(None, tuple(ordered))
-    return LoadResult(build_process(source.data, str(path)), ())
+    spec = build_process(source.data, str(path))
+    return LoadResult(replace(spec, text=raw.decode("utf-8")), ())
 
 
 def load_process(path: str | Path, known_processes: Iterable[str] | None = None) -> ProcessSpec:

@@ -247,7 +247,7 @@ def _complete(context: Context, spec: ProcessSpec, instance: Instance) -> None:
     _cancel(context, instance, instance.open_duties(), "instance completed")
     context.emit(instance, EventType.INSTANCE_COMPLETED, {"stage": instance.stage})
     if instance.parent:
-        parent = context.engine.instance_by_id(instance.parent)
+        parent = context.engine.instance(instance.parent)
         if not parent.finished:
             context.emit(
                 parent,

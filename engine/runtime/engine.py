@@ -4,9 +4,15 @@ Every change comes from a command (start, fire, submit, sign, raise_event) or fr
 (a warning, a deadline, a recurring duty's next occurrence, a self-starting process). Each runs as a
 `Transaction`: authorised and validated before anything changes, written as journal events, kept or
 rolled back as a whole, then stored and published to subscribers. Commands may carry an idempotency
-key: repeating a key returns the first result and changes nothing.
+key: repeating a key returns the first result and changes nothing, also after a restart.
 
-The engine is not thread-safe: drive one engine from one thread (a worker per store partition).
+The store is the truth and memory a cache of it: an instance not in memory is read from its journal
+when a command names it, and one that another writer changed meanwhile makes the commit fail with
+`ConflictError` and is read again on the next command. Definitions come the same way: a process
+registered by another engine on the same store is read from the source kept there.
+
+The engine is not thread-safe: drive one engine from one thread; several engines (in several
+processes or machines) may share a store.
 """
 
 from __future__ import annotations
@@ -17,12 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.errors import CommandRefused, Reason, SopflowError, did_you_mean
+from engine.errors import CommandRefused, DefinitionError, Reason, SopflowError, did_you_mean
+from engine.loading.loader import check_process
 from engine.runtime import effects
 from engine.runtime.events import ENGINE, Actor, Event, EventType
 from engine.runtime.instance import Instance
 from engine.runtime.machine import StageMachine
-from engine.runtime.store import ConflictError, MemoryStore, Store
+from engine.runtime.store import Commit, ConflictError, MemoryStore, Store, StoredCommand, Write
 from engine.runtime.timing import Wake, WakeKind, Wakeups
 from engine.runtime.transaction import Transaction
 from engine.runtime.validation import input_schema, problems
@@ -50,38 +57,44 @@ class Engine:
         self._machines: dict[tuple[str, int], StageMachine] = {}
         self._instances: dict[str, Instance] = {}
         self._wakeups = Wakeups()
-        self._keys: dict[str, tuple[str, Outcome | CommandRefused]] = {}
         self._subscribers: list[tuple[frozenset[EventType], Subscriber]] = []
+        self._held: list[Event] | None = None
+        """Events committed inside a claim, published once the claim is committed."""
         self._counter = 0
 
     # Definitions
 
     def register(self, spec: ProcessSpec) -> None:
-        """Make a definition version available; new instances take the newest version of a process."""
-        versions = self._specs.setdefault(spec.id, {})
-        known = versions.get(spec.version)
+        """Make a definition version available; new instances take the newest version of a process,
+        running ones keep the version they started with. A definition read from YAML is kept in the
+        store, so other engines on the store know it too."""
+        known = self._specs.get(spec.id, {}).get(spec.version)
         if known is not None:
             if known != spec:
                 raise SopflowError(
                     f"{spec.id} version {spec.version} is already registered with other content"
                 )
             return
-        versions[spec.version] = spec
-        self._machines[spec.id, spec.version] = StageMachine(spec)
-        if spec.schedule is not None and spec.version == max(versions):
-            self._arm_schedule(spec, self.clock.now())
+        if spec.text:
+            self.store.save_definition(spec.id, spec.version, spec.text)
+        self._add(spec)
+        if spec.schedule is not None and spec.version == max(self._specs[spec.id]):
+            first = self._following(spec, self.clock.now())
+            self._arm_schedule(spec.id, self.store.schedule(spec.id, first))
 
     def definition(self, process: str, version: int | None = None) -> ProcessSpec:
-        versions = self._specs.get(process)
+        versions = self._specs.get(process, {})
+        if not versions or (version is not None and version not in versions):
+            self._read_definitions(process)
+            versions = self._specs.get(process, {})
         if not versions or (version is not None and version not in versions):
             known = ", ".join(sorted(self._specs)) or "none"
-            raise CommandRefused(
-                Reason.UNKNOWN_PROCESS, f"no process '{process}' is registered (known: {known})"
-            )
+            which = f"'{process}'" if version is None else f"'{process}' version {version}"
+            raise CommandRefused(Reason.UNKNOWN_PROCESS, f"no process {which} is registered (known: {known})")
         return versions[version if version is not None else max(versions)]
 
     def definition_of(self, instance: Instance) -> ProcessSpec:
-        return self._specs[instance.process][instance.version]
+        return self.definition(instance.process, instance.version)
 
     # Commands
 
@@ -211,12 +224,16 @@ class Engine:
     def instance(self, instance: str) -> Instance:
         found = self._instances.get(instance)
         if found is None:
-            raise CommandRefused(Reason.UNKNOWN_INSTANCE, f"no instance '{instance}'")
+            journal = self.store.load(instance)
+            if not journal:
+                raise CommandRefused(Reason.UNKNOWN_INSTANCE, f"no instance '{instance}'")
+            found = self._adopt(Instance.replay(journal))
         return found
 
     def instances(
         self, *, process: str = "", stage: str = "", breached: bool | None = None, running: bool | None = None
     ) -> list[Instance]:
+        """The instances in memory that match: those this engine touched, every one after `resume()`."""
         return [
             i
             for i in self._instances.values()
@@ -233,13 +250,37 @@ class Engine:
         return lambda: self._subscribers.remove(entry)
 
     def resume(self) -> int:
-        """Rebuild every instance of the store from its journal and re-arm its timers."""
-        for instance_id in self.store.instance_ids():
-            instance = Instance.replay(self.store.load(instance_id))
-            self._instances[instance_id] = instance
-            self._wakeups.reset(instance)
-            self._counter = max(self._counter, int(instance_id.rsplit("-", 1)[-1]))
+        """Rebuild every instance of the store from its journal and re-arm its timers; `run_due`
+        then fires, in order and each at its own instant, those that fell due meanwhile."""
+        for journal in self.store.journals():
+            self._adopt(Instance.replay(journal))
         return len(self._instances)
+
+    def work(self, limit: int = 100) -> int:
+        """Fire the timers the store holds that are due by the clock's now, for at most `limit`
+        instances; returns how many fired. Instances are claimed in the store while they are worked
+        on, so workers sharing a store never fire one timer twice; none is kept in memory after."""
+        now = self.clock.now()
+        fired = 0
+        self._held = []
+        try:
+            with self.store.claim(now, limit) as claim:
+                for process, at in claim.schedules:
+                    fired += self._start_due(process, at, now)
+                for instance_id in claim.instances:
+                    self._evict(instance_id)
+                    try:
+                        self.instance(instance_id)
+                        fired += self._fire_due(now, move_clock=False)
+                    except ConflictError:
+                        pass  # a command was first; the timers it left are claimed again next time
+                    finally:
+                        self._evict(instance_id)
+            held = self._held
+        finally:
+            self._held = None
+        self._publish(held)
+        return fired
 
     # Internals
 
@@ -250,22 +291,44 @@ class Engine:
         return self._machines[spec.id, spec.version]
 
     def new_instance(self, tx: Transaction, process: str) -> Instance:
-        self._counter += 1
-        instance = Instance(f"{process}-{self._counter}")
+        number = max(self._counter, self.store.last_number()) + 1
+        self._counter = number
+        instance = Instance(f"{process}-{number}")
         self._instances[instance.id] = instance
 
         def forget() -> None:
-            self._counter -= 1
+            self._counter = number - 1
 
         tx.undo.append(forget)
         return instance
 
-    def instance_by_id(self, instance_id: str) -> Instance:
-        return self._instances[instance_id]
-
     @property
     def wakeups(self) -> Wakeups:
         return self._wakeups
+
+    def _add(self, spec: ProcessSpec) -> None:
+        self._specs.setdefault(spec.id, {})[spec.version] = spec
+        self._machines[spec.id, spec.version] = StageMachine(spec)
+
+    def _read_definitions(self, process: str) -> None:
+        """Learn the versions of `process` that other engines stored."""
+        for version, text in self.store.definitions(process).items():
+            if version in self._specs.get(process, {}):
+                continue
+            result = check_process(f"{process} version {version} (stored)", raw=text.encode("utf-8"))
+            if result.spec is None:
+                raise DefinitionError(result.problems)
+            self._add(result.spec)
+
+    def _adopt(self, instance: Instance) -> Instance:
+        self._instances[instance.id] = instance
+        self._wakeups.reset(instance)
+        return instance
+
+    def _evict(self, instance_id: str) -> None:
+        """Drop an instance from memory, to be read from the store when next named."""
+        self._instances.pop(instance_id, None)
+        self._wakeups.forget(instance_id)
 
     def _running(self, instance_id: str) -> tuple[Instance, ProcessSpec]:
         instance = self.instance(instance_id)
@@ -292,59 +355,61 @@ class Engine:
         now = self.clock.now()
         self._fire_due(now, move_clock=False)
         fingerprint = json.dumps([name, target, args], sort_keys=True, default=str, ensure_ascii=False)
-        if key and key in self._keys:
-            seen, result = self._keys[key]
-            if seen == fingerprint:
-                if isinstance(result, CommandRefused):
-                    raise result
-                return result
-            refusal = CommandRefused(
-                Reason.KEY_REUSED, f"idempotency key '{key}' was used for another command"
-            )
-            self._record_refusal(name, target, actor, key, refusal)
-            raise refusal
+        if key:
+            seen = self.store.command(key)
+            if seen is not None:
+                if seen.fingerprint == fingerprint:
+                    return self._repeat(seen)
+                refusal = CommandRefused(
+                    Reason.KEY_REUSED, f"idempotency key '{key}' was used for another command"
+                )
+                self._record_refusal(name, target, actor, "", refusal, None)
+                raise refusal
         tx = Transaction(now, actor, key)
         try:
             instance_id = body(tx)
         except CommandRefused as refusal:
             self._roll_back(tx)
-            self._record_refusal(name, target, actor, key, refusal)
-            if key:
-                self._keys[key] = (fingerprint, refusal)
+            remembered = StoredCommand(key=key, fingerprint=fingerprint, result=_refusal_data(refusal))
+            self._record_refusal(name, target, actor, key, refusal, remembered if key else None)
             raise
-        self._commit(tx)
         outcome = Outcome(instance_id, tuple(tx.events))
-        if key:
-            self._keys[key] = (fingerprint, outcome)
+        result = {"instance": instance_id, "events": [[e.instance, e.sequence] for e in tx.events]}
+        self._commit(tx, StoredCommand(key=key, fingerprint=fingerprint, result=result) if key else None)
         self._fire_due(now, move_clock=False)
         return outcome
 
+    def _repeat(self, seen: StoredCommand) -> Outcome:
+        """The answer a keyed command gave the first time, read back from the journals."""
+        result = seen.result
+        if "reason" in result:
+            raise CommandRefused(Reason(result["reason"]), result["message"], result["details"])
+        events = tuple(self.instance(i).journal[sequence - 1] for i, sequence in result["events"])
+        return Outcome(result["instance"], events)
+
     def _record_refusal(
-        self, name: str, target: str, actor: Actor, key: str, refusal: CommandRefused
+        self,
+        name: str,
+        target: str,
+        actor: Actor,
+        key: str,
+        refusal: CommandRefused,
+        remembered: StoredCommand | None,
     ) -> None:
-        data = {
-            "command": name,
-            "target": target,
-            "reason": refusal.reason.value,
-            "message": refusal.message,
-            "details": list(refusal.details),
-        }
-        instance = self._instances.get(target)
+        data = {"command": name, "target": target, **_refusal_data(refusal)}
+        try:
+            instance: Instance | None = self.instance(target) if name != "start" else None
+        except CommandRefused:
+            instance = None
         tx = Transaction(self.clock.now(), actor, key)
         if instance is None:
-            self.store.record_refusal(
-                Event(
-                    instance="",
-                    sequence=0,
-                    at=tx.at,
-                    actor=actor.id,
-                    type=EventType.COMMAND_REFUSED,
-                    data=data,
-                )
+            event = Event(
+                instance="", sequence=0, at=tx.at, actor=actor.id, type=EventType.COMMAND_REFUSED, data=data
             )
+            self.store.commit(Commit(refusal=event, command=remembered))
             return
         tx.emit(instance, EventType.COMMAND_REFUSED, data)
-        self._commit(tx)
+        self._commit(tx, remembered)
 
     def _roll_back(self, tx: Transaction) -> None:
         for instance_id, instance in tx.rolled_back().items():
@@ -352,23 +417,39 @@ class Engine:
                 del self._instances[instance_id]
                 self._wakeups.forget(instance_id)
             else:
-                self._instances[instance_id] = instance
-                self._wakeups.reset(instance)
+                self._adopt(instance)
 
-    def _commit(self, tx: Transaction) -> None:
-        """Store the transaction's events, then tell subscribers; a store that refuses the write
-        (another writer was first) leaves memory as the store has it."""
-        stored: set[str] = set()
+    def _commit(self, tx: Transaction, command: StoredCommand | None = None) -> None:
+        """Store the transaction's events, then tell subscribers. A store that refuses the write
+        (another writer was first) leaves the touched instances to be read again from the store."""
+        writes = tuple(
+            Write(
+                instance=instance.id,
+                expected_version=length,
+                events=tuple(instance.journal[length:]),
+                process=instance.process,
+                version=instance.version,
+                stage=instance.stage,
+                finished=instance.finished,
+                timers=self._wakeups.pending(instance.id),
+            )
+            for instance, length in tx.before.values()
+        )
         try:
-            for instance_id, (instance, length) in tx.before.items():
-                self.store.append(instance_id, instance.journal[length:], length)
-                stored.add(instance_id)
+            self.store.commit(Commit(writes=writes, command=command, schedules=tuple(tx.schedules.items())))
         except ConflictError:
-            for instance_id in stored:
-                del tx.before[instance_id]
-            self._roll_back(tx)
+            for undo in reversed(tx.undo):
+                undo()
+            for instance_id in tx.before:
+                self._evict(instance_id)
             raise
-        for event in tx.events:
+        if self._held is not None:
+            self._held.extend(tx.events)
+        else:
+            self._publish(tx.events)
+
+    def _publish(self, events: Iterable[Event]) -> None:
+        for event in events:
             for types, callback in list(self._subscribers):
                 if not types or event.type in types:
                     callback(event)
@@ -378,7 +459,8 @@ class Engine:
         for wake in self._wakeups.due(until):
             if move_clock and isinstance(self.clock, VirtualClock) and wake.at > self.clock.now():
                 self.clock.set(wake.at)
-            tx = Transaction(wake.at, ENGINE)
+            now = self.clock.now()
+            tx = Transaction(wake.at, ENGINE, fired_at=now if now > wake.at else None)
             if self._wake(tx, wake):
                 self._commit(tx)
                 fired += 1
@@ -386,20 +468,48 @@ class Engine:
 
     def _wake(self, tx: Transaction, wake: Wake) -> bool:
         if wake.kind is WakeKind.START:
-            spec = self.definition(wake.target)
-            effects.begin(self._context(tx), spec, {}, parent=None)
-            self._arm_schedule(spec, wake.at)
+            following = self._self_start(tx, wake.target)
+            if following is not None:
+                self._arm_schedule(wake.target, following)
             return True
         instance = self._instances.get(wake.target)
         if instance is None or instance.finished:
             return False
         return effects.wake(self._context(tx), self.definition_of(instance), instance, wake)
 
-    def _arm_schedule(self, spec: ProcessSpec, after: datetime) -> None:
+    def _start_due(self, process: str, at: datetime, until: datetime) -> int:
+        """Start a self-starting process at every instant of its schedule from `at` to `until`."""
+        started = 0
+        following: datetime | None = at
+        while following is not None and following <= until:
+            now = self.clock.now()
+            tx = Transaction(following, ENGINE, fired_at=now if now > following else None)
+            following = self._self_start(tx, process)
+            self._commit(tx)
+            started += 1
+        return started
+
+    def _self_start(self, tx: Transaction, process: str) -> datetime | None:
+        """Start an instance of a self-starting process; returns when it starts next."""
+        spec = self.definition(process)
+        effects.begin(self._context(tx), spec, {}, parent=None)
+        following = self._following(spec, tx.at)
+        tx.schedules[process] = following
+        return following
+
+    @staticmethod
+    def _following(spec: ProcessSpec, after: datetime) -> datetime | None:
         assert spec.schedule is not None
-        following = next(occurrences(spec.schedule.recurrence(), after, calendar_for(spec.calendar)), None)
-        if following is not None:
-            self._wakeups.schedule(Wake(kind=WakeKind.START, target=spec.id, ref="", at=following))
+        return next(occurrences(spec.schedule.recurrence(), after, calendar_for(spec.calendar)), None)
+
+    def _arm_schedule(self, process: str, at: datetime | None) -> None:
+        self._wakeups.disarm(process, "")
+        if at is not None:
+            self._wakeups.schedule(Wake(kind=WakeKind.START, target=process, ref="", at=at))
+
+
+def _refusal_data(refusal: CommandRefused) -> dict[str, Any]:
+    return {"reason": refusal.reason.value, "message": refusal.message, "details": list(refusal.details)}
 
 
 def _require_role(actor: Actor, allowed: set[str], action: str, needed: Iterable[str] = ()) -> None:

@@ -1,33 +1,136 @@
-"""Where journals live. The engine needs only this small interface, so a durable store can replace the
-in-memory one without the engine changing.
+"""Where journals live. The engine needs only this small interface, so a durable store
+(`engine.persistence`) can replace the in-memory one without the engine changing.
 
-`append` takes the version (journal length) the writer last saw; a store refuses the write when the
-journal has moved on since, so two writers cannot both win.
+A `Commit` is applied whole or not at all: the events of every instance a command touched, each
+instance's pending timers after it, the schedules it moved and the idempotency key it used. Each write
+names the journal version (length) the writer last saw; a store refuses the commit when a journal has
+moved on since, so of two writers on one instance exactly one wins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Protocol
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
 
 from engine.errors import SopflowError
 from engine.runtime.events import Event
 
 
 class ConflictError(SopflowError):
-    """Another writer appended to the journal since this writer read it."""
+    """Another writer changed the instance since this writer read it; reading it again and retrying
+    the command is safe."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredTimer:
+    """A pending timer as stored: what wakes (`kind`, `ref`) and when."""
+
+    kind: str
+    ref: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Write:
+    """New events of one instance, with what a store keeps beside the journal to answer queries."""
+
+    instance: str
+    expected_version: int
+    events: tuple[Event, ...]
+    process: str
+    version: int
+    stage: str
+    finished: bool
+    timers: tuple[StoredTimer, ...]
+
+    @property
+    def next_due(self) -> datetime | None:
+        return min((t.at for t in self.timers), default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredCommand:
+    """What a command with an idempotency key did, so that repeating the key repeats the answer."""
+
+    key: str
+    fingerprint: str
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Commit:
+    writes: tuple[Write, ...] = ()
+    command: StoredCommand | None = None
+    schedules: tuple[tuple[str, datetime | None], ...] = ()
+    """Process id → the next self-start (None: no more)."""
+    refusal: Event | None = None
+    """A refused command that concerns no existing instance (an unknown process, say)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Work due by an instant, held by one worker until the claim ends: instances with a due timer
+    and processes due to start by themselves."""
+
+    instances: list[str] = field(default_factory=list)
+    schedules: list[tuple[str, datetime]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Summary:
+    """One instance as a list shows it, read from the store without replaying its journal."""
+
+    id: str
+    process: str
+    version: int
+    stage: str
+    finished: bool
+    events: int
+    next_due: datetime | None
 
 
 class Store(Protocol):
-    def append(self, instance: str, events: Sequence[Event], expected_version: int) -> None: ...
-
-    def load(self, instance: str) -> list[Event]: ...
-
-    def instance_ids(self) -> Iterator[str]: ...
-
-    def record_refusal(self, event: Event) -> None:
-        """Keep a refused command that concerns no existing instance (an unknown process, say)."""
+    def commit(self, commit: Commit) -> None:
+        """Apply `commit` atomically; raise `ConflictError` if an expected version is stale."""
         ...
+
+    def load(self, instance: str, after: int = 0) -> list[Event]:
+        """The instance's events with a sequence above `after`, in order."""
+        ...
+
+    def journals(self) -> Iterator[list[Event]]:
+        """Every instance's journal, for a rebuild after a restart."""
+        ...
+
+    def summaries(self) -> list[Summary]: ...
+
+    def last_number(self) -> int:
+        """The highest instance number handed out, so a new engine does not reuse one."""
+        ...
+
+    def command(self, key: str) -> StoredCommand | None: ...
+
+    def save_definition(self, process: str, version: int, source: str) -> None:
+        """Keep a definition's source; refuse one that differs from what is stored under its version."""
+        ...
+
+    def definitions(self, process: str) -> dict[int, str]:
+        """Version → source of every stored version of `process`."""
+        ...
+
+    def schedule(self, process: str, first: datetime | None) -> datetime | None:
+        """The next self-start of `process` as stored; store `first` if none is stored yet."""
+        ...
+
+    def claim(self, until: datetime, limit: int) -> AbstractContextManager[Claim]:
+        """Hold instances and schedules due by `until`; commits made while the claim is held take
+        effect when it ends. Two workers never hold the same instance."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class MemoryStore:
@@ -35,21 +138,90 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._journals: dict[str, list[Event]] = {}
+        self._writes: dict[str, Write] = {}
+        self._commands: dict[str, StoredCommand] = {}
+        self._definitions: dict[str, dict[int, str]] = {}
+        self._schedules: dict[str, datetime | None] = {}
+        self._last = 0
         self.refusals: list[Event] = []
 
-    def append(self, instance: str, events: Sequence[Event], expected_version: int) -> None:
-        journal = self._journals.setdefault(instance, [])
-        if len(journal) != expected_version:
-            raise ConflictError(
-                f"instance {instance} is at version {len(journal)}, the writer expected {expected_version}"
+    def commit(self, commit: Commit) -> None:
+        for write in commit.writes:
+            length = len(self._journals.get(write.instance, ()))
+            if length != write.expected_version:
+                raise ConflictError(
+                    f"instance {write.instance} is at version {length}, "
+                    f"the writer expected {write.expected_version}"
+                )
+        for write in commit.writes:
+            self._journals.setdefault(write.instance, []).extend(write.events)
+            self._writes[write.instance] = write
+            self._last = max(self._last, instance_number(write.instance))
+        if commit.command is not None:
+            self._commands[commit.command.key] = commit.command
+        self._schedules.update(commit.schedules)
+        if commit.refusal is not None:
+            self.refusals.append(commit.refusal)
+
+    def load(self, instance: str, after: int = 0) -> list[Event]:
+        return list(self._journals.get(instance, ())[after:])
+
+    def journals(self) -> Iterator[list[Event]]:
+        return (list(journal) for journal in list(self._journals.values()))
+
+    def summaries(self) -> list[Summary]:
+        return [
+            Summary(
+                id=w.instance,
+                process=w.process,
+                version=w.version,
+                stage=w.stage,
+                finished=w.finished,
+                events=len(self._journals[w.instance]),
+                next_due=w.next_due,
             )
-        journal.extend(events)
+            for w in self._writes.values()
+        ]
 
-    def load(self, instance: str) -> list[Event]:
-        return list(self._journals.get(instance, ()))
+    def last_number(self) -> int:
+        return self._last
 
-    def instance_ids(self) -> Iterator[str]:
-        return iter(list(self._journals))
+    def command(self, key: str) -> StoredCommand | None:
+        return self._commands.get(key)
 
-    def record_refusal(self, event: Event) -> None:
-        self.refusals.append(event)
+    def save_definition(self, process: str, version: int, source: str) -> None:
+        versions = self._definitions.setdefault(process, {})
+        check_same_definition(process, version, versions.get(version), source)
+        versions[version] = source
+
+    def definitions(self, process: str) -> dict[int, str]:
+        return dict(self._definitions.get(process, {}))
+
+    def schedule(self, process: str, first: datetime | None) -> datetime | None:
+        return self._schedules.setdefault(process, first)
+
+    @contextmanager
+    def claim(self, until: datetime, limit: int) -> Iterator[Claim]:
+        due = sorted(
+            (w.next_due, w.instance)
+            for w in self._writes.values()
+            if w.next_due is not None and w.next_due <= until
+        )
+        starts = sorted((at, p) for p, at in self._schedules.items() if at is not None and at <= until)
+        yield Claim([i for _, i in due[:limit]], [(p, at) for at, p in starts])
+
+    def close(self) -> None:
+        pass
+
+
+def instance_number(instance: str) -> int:
+    """Instance ids end in a number unique within the store (`process-7`)."""
+    return int(instance.rsplit("-", 1)[-1])
+
+
+def check_same_definition(process: str, version: int, stored: str | None, source: str) -> None:
+    if stored is not None and stored != source:
+        raise SopflowError(
+            f"{process} version {version} is already stored with other content; "
+            "give the changed definition a new version"
+        )

@@ -1,7 +1,8 @@
 """The engine's timers: when a duty warns, when it falls due, when a recurring duty opens again, when a
 self-starting process starts.
 
-Timers are derived from instance state, never stored: `track` arms and disarms them as events are
+Timers are derived from instance state (a durable store keeps a copy, to list them and to let
+workers claim due instances, but never reads them back): `track` arms and disarms them as events are
 appended, and `reset` re-derives an instance's timers from its state (after a rebuild from the journal
 or a rolled-back command). A timer that fires is checked against the state before it acts, so a stale
 timer does nothing.
@@ -16,6 +17,7 @@ from enum import Enum
 
 from engine.runtime.events import Event, EventType, instant
 from engine.runtime.instance import Instance
+from engine.runtime.store import StoredTimer
 from engine.time.timers import Timer, TimerQueue
 
 
@@ -67,6 +69,14 @@ class Wakeups:
                 if not timers:
                     del refs[wake.ref]
             yield wake
+
+    def pending(self, target: str) -> tuple[StoredTimer, ...]:
+        """The timers armed for an instance, as a store keeps them."""
+        return tuple(
+            StoredTimer(kind=t.payload.kind.value, ref=t.payload.ref, at=t.payload.at)
+            for armed in self._armed.get(target, {}).values()
+            for t in armed
+        )
 
     def disarm(self, instance: str, ref: str) -> None:
         for timer in self._armed.get(instance, {}).pop(ref, []):

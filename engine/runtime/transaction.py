@@ -9,15 +9,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from engine.runtime.events import Actor, Event, EventType
+from engine.runtime.events import Actor, Event, EventType, iso
 from engine.runtime.instance import Instance
 
 
 class Transaction:
-    def __init__(self, at: datetime, actor: Actor, key: str = "") -> None:
+    def __init__(
+        self, at: datetime, actor: Actor, key: str = "", *, fired_at: datetime | None = None
+    ) -> None:
         self.at = at
         self.actor = actor
         self.key = key
+        self.fired_at = fired_at
+        """When a timer due at `at` actually fired, if later (the engine was down): noted in its events."""
+        self.schedules: dict[str, datetime | None] = {}
+        """Process id → its next self-start, when this transaction moved it."""
         self.events: list[Event] = []
         self.before: dict[str, tuple[Instance, int]] = {}
         """Instance id → (the instance, its journal length when the transaction first touched it)."""
@@ -33,7 +39,7 @@ class Transaction:
             actor=self.actor.id,
             roles=tuple(sorted(self.actor.roles)),
             type=event_type,
-            data=data,
+            data=data if self.fired_at is None else {**data, "fired_at": iso(self.fired_at)},
             key=self.key,
         )
         instance.apply(event)

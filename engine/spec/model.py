@@ -303,6 +303,8 @@ class ProcessSpec:
     description: str = ""
     source: str = ""
     path: str = ""
+    text: str = field(default="", compare=False, repr=False)
+    """The YAML the definition was read from, kept so a durable store can hand it to other engines."""
 
     def stage(self, stage_id: str) -> StageSpec:
         return next(s for s in self.stages if s.id == stage_id)

@@ -1,0 +1,65 @@
+"""The stores' tables, as migrations applied in order; `schema_version` says how far a store has come.
+
+A migration is never edited once released: a change to the tables is a new migration at the end.
+Instants are ISO 8601 text in UTC (see `engine.runtime.events.iso`), which sorts in time order, so
+the same statements serve SQLite and PostgreSQL; `{serial}` is each dialect's self-numbering key.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+        """CREATE TABLE definitions (
+            process TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            PRIMARY KEY (process, version))""",
+        """CREATE TABLE instances (
+            id TEXT PRIMARY KEY,
+            number BIGINT NOT NULL,
+            process TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            stage TEXT NOT NULL,
+            finished INTEGER NOT NULL,
+            journal_version INTEGER NOT NULL,
+            next_due TEXT,
+            updated_at TEXT NOT NULL)""",
+        """CREATE INDEX instances_next_due ON instances (next_due) WHERE next_due IS NOT NULL""",
+        """CREATE INDEX instances_number ON instances (number)""",
+        """CREATE TABLE events (
+            instance TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            roles TEXT NOT NULL,
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            key TEXT NOT NULL,
+            PRIMARY KEY (instance, sequence))""",
+        """CREATE TABLE records (
+            instance TEXT NOT NULL,
+            form TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            submitted_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            PRIMARY KEY (instance, form, version))""",
+        """CREATE TABLE timers (
+            target TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            due TEXT NOT NULL)""",
+        """CREATE INDEX timers_target ON timers (target)""",
+        """CREATE TABLE schedules (process TEXT PRIMARY KEY, next_at TEXT)""",
+        """CREATE TABLE commands (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, result TEXT NOT NULL)""",
+        """CREATE TABLE refusals (
+            id {serial},
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            data TEXT NOT NULL)""",
+    ),
+)
+"""Migration n (counting from 1) takes a store from schema version n - 1 to n."""
+
+LATEST = len(MIGRATIONS)

@@ -1,0 +1,359 @@
+"""A durable store on a SQL database: the same statements on SQLite and PostgreSQL, with the few
+differences (placeholders, how a write transaction begins, row locks) kept in a `Dialect`.
+
+Every commit is one database transaction, so a process killed at any point leaves either the whole
+command or nothing. Optimistic concurrency rests on `instances.journal_version`: a write updates the
+row only if it still holds the version the writer read, which also locks the row until commit, so of
+two writers on one instance exactly one wins and the other gets `ConflictError`. Nested transactions
+(a commit inside a worker's claim) become savepoints: a conflict on one instance undoes that instance
+only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from itertools import groupby
+from typing import Any
+
+from engine.errors import SopflowError
+from engine.persistence.migrations import LATEST, MIGRATIONS
+from engine.runtime.events import Event, EventType, instant, iso
+from engine.runtime.store import (
+    Claim,
+    Commit,
+    ConflictError,
+    StoredCommand,
+    Summary,
+    Write,
+    check_same_definition,
+    instance_number,
+)
+
+
+class StoreError(SopflowError):
+    """The database could not be used: unreachable, locked for too long, or from a newer sopflow."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dialect:
+    name: str
+    placeholder: str
+    begin: str
+    """How a transaction that will write begins (SQLite takes its write lock up front)."""
+    serial: str
+    skip_locked: str
+    """What makes a claim skip rows another worker holds."""
+    exclusive: str = ""
+    """A statement that makes migrations run one at a time."""
+    conflicts: tuple[type[BaseException], ...] = ()
+    """Database errors that mean another writer was first."""
+    failures: tuple[type[BaseException], ...] = ()
+    """Database errors that mean the store cannot be used."""
+
+
+EVENT_COLUMNS = "instance, sequence, at, actor, roles, type, data, key"
+
+
+class SqlStore:
+    def __init__(self, connection: Any, dialect: Dialect, location: str) -> None:
+        self.location = location
+        self._db = connection
+        self._dialect = dialect
+        self._depth = 0
+        self._migrate()
+
+    # Writing
+
+    def commit(self, commit: Commit) -> None:
+        with self._transaction():
+            for write in sorted(commit.writes, key=lambda w: w.instance):
+                self._write(write)
+            if commit.command is not None:
+                command = commit.command
+                self._run(
+                    "INSERT INTO commands (key, fingerprint, result) VALUES (?, ?, ?)",
+                    (command.key, command.fingerprint, _json(command.result)),
+                )
+            for process, at in commit.schedules:
+                self._run(
+                    "UPDATE schedules SET next_at = ? WHERE process = ?", (iso(at) if at else None, process)
+                )
+            if commit.refusal is not None:
+                event = commit.refusal
+                self._run(
+                    "INSERT INTO refusals (at, actor, data) VALUES (?, ?, ?)",
+                    (iso(event.at), event.actor, _json(dict(event.data))),
+                )
+
+    def _write(self, write: Write) -> None:
+        length = write.expected_version + len(write.events)
+        next_due = iso(write.next_due) if write.next_due else None
+        updated = iso(write.events[-1].at)
+        if write.expected_version == 0:
+            done = self._run(
+                "INSERT INTO instances (id, number, process, version, stage, finished, journal_version,"
+                " next_due, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (
+                    write.instance,
+                    instance_number(write.instance),
+                    write.process,
+                    write.version,
+                    write.stage,
+                    int(write.finished),
+                    length,
+                    next_due,
+                    updated,
+                ),
+            ).rowcount
+        else:
+            done = self._run(
+                "UPDATE instances SET stage = ?, finished = ?, journal_version = ?, next_due = ?,"
+                " updated_at = ? WHERE id = ? AND journal_version = ?",
+                (
+                    write.stage,
+                    int(write.finished),
+                    length,
+                    next_due,
+                    updated,
+                    write.instance,
+                    write.expected_version,
+                ),
+            ).rowcount
+        if done != 1:
+            row = self._run(
+                "SELECT journal_version FROM instances WHERE id = ?", (write.instance,)
+            ).fetchone()
+            raise ConflictError(
+                f"instance {write.instance} is at version {row[0] if row else 0}, "
+                f"the writer expected {write.expected_version}"
+            )
+        self._many(
+            f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [_event_row(e) for e in write.events],
+        )
+        records = [e for e in write.events if e.type is EventType.RECORD_SUBMITTED]
+        if records:
+            self._many(
+                "INSERT INTO records (instance, form, version, data, submitted_at, actor)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (e.instance, e.data["form"], e.data["version"], _json(e.data["data"]), iso(e.at), e.actor)
+                    for e in records
+                ],
+            )
+        self._run("DELETE FROM timers WHERE target = ?", (write.instance,))
+        self._many(
+            "INSERT INTO timers (target, kind, ref, due) VALUES (?, ?, ?, ?)",
+            [(write.instance, t.kind, t.ref, iso(t.at)) for t in write.timers],
+        )
+
+    def save_definition(self, process: str, version: int, source: str) -> None:
+        with self._transaction():
+            row = self._run(
+                "SELECT source FROM definitions WHERE process = ? AND version = ?", (process, version)
+            ).fetchone()
+            check_same_definition(process, version, row[0] if row else None, source)
+            if row is None:
+                self._run(
+                    "INSERT INTO definitions (process, version, source) VALUES (?, ?, ?)",
+                    (process, version, source),
+                )
+
+    def schedule(self, process: str, first: datetime | None) -> datetime | None:
+        with self._transaction():
+            self._run(
+                "INSERT INTO schedules (process, next_at) VALUES (?, ?) ON CONFLICT (process) DO NOTHING",
+                (process, iso(first) if first else None),
+            )
+            row = self._run("SELECT next_at FROM schedules WHERE process = ?", (process,)).fetchone()
+        return instant(row[0]) if row[0] else None
+
+    @contextmanager
+    def claim(self, until: datetime, limit: int) -> Iterator[Claim]:
+        lock = self._dialect.skip_locked
+        with self._transaction():
+            instances = self._run(
+                "SELECT id FROM instances WHERE next_due IS NOT NULL AND next_due <= ?"
+                f" ORDER BY next_due LIMIT ?{lock}",
+                (iso(until), limit),
+            ).fetchall()
+            schedules = self._run(
+                f"SELECT process, next_at FROM schedules WHERE next_at IS NOT NULL AND next_at <= ?{lock}",
+                (iso(until),),
+            ).fetchall()
+            yield Claim([row[0] for row in instances], [(row[0], instant(row[1])) for row in schedules])
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group commit: the commands run inside share one database transaction, which makes many
+        commands much cheaper; none of them is durable until the block ends, and all are lost if it
+        fails."""
+        return self._transaction()
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self._transaction():
+            self._run(
+                "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = ?",
+                (name, value, value),
+            )
+
+    # Reading
+
+    def load(self, instance: str, after: int = 0) -> list[Event]:
+        rows = self._run(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE instance = ? AND sequence > ? ORDER BY sequence",
+            (instance, after),
+        )
+        return [_event(row) for row in rows]
+
+    def journals(self) -> Iterator[list[Event]]:
+        rows = self._run(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY instance, sequence")
+        for _, journal in groupby(rows, key=lambda row: row[0]):
+            yield [_event(row) for row in journal]
+
+    def summaries(self) -> list[Summary]:
+        rows = self._run(
+            "SELECT id, process, version, stage, finished, journal_version, next_due FROM instances"
+            " ORDER BY number"
+        )
+        return [
+            Summary(
+                id=row[0],
+                process=row[1],
+                version=row[2],
+                stage=row[3],
+                finished=bool(row[4]),
+                events=row[5],
+                next_due=instant(row[6]) if row[6] else None,
+            )
+            for row in rows
+        ]
+
+    def last_number(self) -> int:
+        return int(self._run("SELECT coalesce(max(number), 0) FROM instances").fetchone()[0])
+
+    def command(self, key: str) -> StoredCommand | None:
+        row = self._run("SELECT fingerprint, result FROM commands WHERE key = ?", (key,)).fetchone()
+        return StoredCommand(key=key, fingerprint=row[0], result=json.loads(row[1])) if row else None
+
+    def definitions(self, process: str) -> dict[int, str]:
+        rows = self._run("SELECT version, source FROM definitions WHERE process = ?", (process,))
+        return {row[0]: row[1] for row in rows}
+
+    def meta(self, name: str) -> str | None:
+        row = self._run("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def records(self, instance: str) -> list[tuple[str, int, Any]]:
+        """(form, version, data) of every record submitted in `instance`, in order."""
+        rows = self._run(
+            "SELECT form, version, data FROM records WHERE instance = ? ORDER BY submitted_at, form, version",
+            (instance,),
+        )
+        return [(row[0], row[1], json.loads(row[2])) for row in rows]
+
+    def timers(self) -> list[tuple[str, str, str, datetime]]:
+        """(instance, kind, ref, due) of every pending timer, soonest first."""
+        rows = self._run("SELECT target, kind, ref, due FROM timers ORDER BY due, target, kind")
+        return [(row[0], row[1], row[2], instant(row[3])) for row in rows]
+
+    def refusals(self) -> list[dict[str, Any]]:
+        rows = self._run("SELECT at, actor, data FROM refusals ORDER BY id")
+        return [{"at": row[0], "actor": row[1], **json.loads(row[2])} for row in rows]
+
+    def close(self) -> None:
+        self._db.close()
+
+    # Internals
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One database transaction; nested ones are savepoints."""
+        depth = self._depth
+        self._run(self._dialect.begin if depth == 0 else f"SAVEPOINT s{depth}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth = depth
+            self._run("ROLLBACK" if depth == 0 else f"ROLLBACK TO SAVEPOINT s{depth}")
+            raise
+        self._depth = depth
+        self._run("COMMIT" if depth == 0 else f"RELEASE SAVEPOINT s{depth}")
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._errors():
+            return self._db.execute(_dialect_sql(sql, self._dialect.placeholder), params)
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self._errors():
+                self._db.cursor().executemany(_dialect_sql(sql, self._dialect.placeholder), rows)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except self._dialect.conflicts as error:
+            raise ConflictError(f"another writer was first: {error}".strip()) from error
+        except self._dialect.failures as error:
+            raise StoreError(f"store {self.location}: {error}".strip()) from error
+
+    def _migrate(self) -> None:
+        with self._transaction():
+            if self._dialect.exclusive:
+                self._run(self._dialect.exclusive)
+            self._run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            current = int(self._run("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
+            if current > LATEST:
+                raise StoreError(
+                    f"store {self.location} has schema version {current}; "
+                    f"this sopflow knows up to {LATEST}: upgrade sopflow"
+                )
+            for number in range(current + 1, LATEST + 1):
+                for statement in MIGRATIONS[number - 1]:
+                    self._run(statement.format(serial=self._dialect.serial))
+                self._run("INSERT INTO schema_version (version) VALUES (?)", (number,))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._run("SELECT max(version) FROM schema_version").fetchone()[0])
+
+
+@cache
+def _dialect_sql(sql: str, placeholder: str) -> str:
+    return sql if placeholder == "?" else sql.replace("?", placeholder)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _event_row(event: Event) -> tuple[Any, ...]:
+    return (
+        event.instance,
+        event.sequence,
+        iso(event.at),
+        event.actor,
+        _json(list(event.roles)),
+        event.type.value,
+        _json(dict(event.data)),
+        event.key,
+    )
+
+
+def _event(row: Sequence[Any]) -> Event:
+    return Event(
+        instance=row[0],
+        sequence=row[1],
+        at=instant(row[2]),
+        actor=row[3],
+        roles=tuple(json.loads(row[4])),
+        type=EventType(row[5]),
+        data=json.loads(row[6]),
+        key=row[7],
+    )

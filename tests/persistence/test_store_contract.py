@@ -1,0 +1,238 @@
+"""The store contract, on SQLite and PostgreSQL alike: what is committed is read back exactly, a
+stale writer is refused whole, and an engine restarted on the store carries on where the last one
+stopped: instances, deadlines that fell due meanwhile, idempotency keys and definition versions."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from engine.errors import CommandRefused, Reason, SopflowError
+from engine.loading.loader import load_process
+from engine.persistence import SqlStore, StoreError, open_store
+from engine.persistence.migrations import LATEST
+from engine.runtime.engine import Engine
+from engine.runtime.events import Actor, Event, EventType
+from engine.runtime.instance import Instance
+from engine.runtime.store import Commit, ConflictError, StoredCommand, StoredTimer, Write
+from engine.time.clock import VirtualClock
+from tests.persistence.conftest import TICKET, OpenStore
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CLERK = Actor.of("li", "clerk")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def engine_on(store: SqlStore, now: str) -> Engine:
+    engine = Engine(VirtualClock(at(now)), store)
+    engine.register(load_process(TICKET))
+    return engine
+
+
+def event(instance: str, sequence: int, when: str, **data: object) -> Event:
+    return Event(
+        instance=instance,
+        sequence=sequence,
+        at=at(when),
+        actor="li",
+        roles=("clerk",),
+        type=EventType.VARIABLES_SET,
+        data={"values": data},
+        key="k",
+    )
+
+
+def write(instance: str, expected: int, *events: Event, due: str | None = None) -> Write:
+    timers = (StoredTimer(kind="due", ref="answer#1", at=at(due)),) if due else ()
+    return Write(
+        instance=instance,
+        expected_version=expected,
+        events=events,
+        process="ticket",
+        version=1,
+        stage="open",
+        finished=False,
+        timers=timers,
+    )
+
+
+def test_a_new_store_is_migrated_once(reopen: OpenStore) -> None:
+    assert reopen().schema_version == LATEST
+    assert reopen().schema_version == LATEST  # opening again applies nothing twice
+
+
+def test_a_store_from_a_newer_sopflow_is_refused(tmp_path: Path) -> None:
+    path = str(tmp_path / "newer.db")
+    open_store(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("INSERT INTO schema_version (version) VALUES (?)", (LATEST + 1,))
+    with pytest.raises(StoreError, match=f"schema version {LATEST + 1}; this sopflow knows up to {LATEST}"):
+        open_store(path)
+
+
+def test_committed_events_read_back_exactly(reopen: OpenStore) -> None:
+    store = reopen()
+    first = event("ticket-1", 1, "2026-11-23 10:00", subject="打印机", count=3, ok=True, none=None)
+    second = replace(event("ticket-1", 2, "2026-11-23 10:05:30.25", nested={"a": [1, "二"]}), key="")
+    store.commit(Commit(writes=(write("ticket-1", 0, first, second, due="2026-11-23 11:00"),)))
+    assert reopen().load("ticket-1") == [first, second]
+    assert store.load("ticket-1", after=1) == [second]
+    assert store.load("ticket-9") == []
+    (summary,) = store.summaries()
+    assert (summary.id, summary.events, summary.next_due) == ("ticket-1", 2, at("2026-11-23 11:00"))
+    assert store.last_number() == 1
+
+
+def test_a_stale_writer_is_refused_and_nothing_of_its_commit_is_kept(reopen: OpenStore) -> None:
+    store = reopen()
+    store.commit(Commit(writes=(write("ticket-1", 0, event("ticket-1", 1, "2026-11-23 10:00")),)))
+    winner = write("ticket-1", 1, event("ticket-1", 2, "2026-11-23 10:01", by="a"))
+    loser = write("ticket-1", 1, event("ticket-1", 2, "2026-11-23 10:02", by="b"))
+    bystander = write("ticket-2", 0, event("ticket-2", 1, "2026-11-23 10:02"))
+    command = StoredCommand(key="b-1", fingerprint="f", result={})
+    reopen().commit(Commit(writes=(winner,)))
+    with pytest.raises(ConflictError, match="instance ticket-1 is at version 2, the writer expected 1"):
+        store.commit(Commit(writes=(bystander, loser), command=command))
+    assert [e.data for e in store.load("ticket-1")][-1] == {"values": {"by": "a"}}
+    assert store.load("ticket-2") == [] and store.command("b-1") is None
+    with pytest.raises(ConflictError, match="is at version 2, the writer expected 0"):
+        store.commit(Commit(writes=(write("ticket-1", 0, event("ticket-1", 1, "2026-11-23 10:00")),)))
+
+
+def test_definitions_keep_every_version_and_refuse_changed_content(reopen: OpenStore) -> None:
+    store = reopen()
+    store.save_definition("ticket", 1, "a: 1\n")
+    store.save_definition("ticket", 1, "a: 1\n")
+    store.save_definition("ticket", 2, "a: 2\n")
+    with pytest.raises(SopflowError, match="ticket version 1 is already stored with other content"):
+        reopen().save_definition("ticket", 1, "a: 3\n")
+    assert reopen().definitions("ticket") == {1: "a: 1\n", 2: "a: 2\n"}
+
+
+def test_a_schedule_is_stored_once_and_then_read(reopen: OpenStore) -> None:
+    store = reopen()
+    assert store.schedule("review", at("2026-12-01 09:00")) == at("2026-12-01 09:00")
+    assert reopen().schedule("review", at("2027-01-01 09:00")) == at("2026-12-01 09:00")
+    store.commit(Commit(schedules=(("review", at("2027-01-04 09:00")),)))
+    assert store.schedule("review", None) == at("2027-01-04 09:00")
+
+
+def test_a_claim_holds_the_due_instances_in_due_order(reopen: OpenStore) -> None:
+    store = reopen()
+    for number, due in ((1, "2026-11-23 12:00"), (2, "2026-11-23 11:00"), (3, "2026-11-24 09:00")):
+        name = f"ticket-{number}"
+        store.commit(Commit(writes=(write(name, 0, event(name, 1, "2026-11-23 10:00"), due=due),)))
+    with store.claim(at("2026-11-23 18:00"), limit=10) as claim:
+        assert claim.instances == ["ticket-2", "ticket-1"]
+    with store.claim(at("2026-11-23 18:00"), limit=1) as claim:
+        assert claim.instances == ["ticket-2"]
+
+
+def test_an_engine_restarted_on_the_store_carries_on(reopen: OpenStore) -> None:
+    """Instances, records and timers come back from the store; a repeated key repeats its answer."""
+    first = engine_on(reopen(), "2026-11-23 10:00")
+    started = first.start("ticket", {"subject": "打印机"}, CLERK, key="start-1")
+    journal = first.instance(started.instance).journal
+
+    second = Engine(VirtualClock(at("2026-11-23 10:30")), reopen())
+    assert second.resume() == 1
+    assert second.instance(started.instance).journal == journal
+    assert second.next_due() == at("2026-11-23 11:00")
+    assert second.start("ticket", {"subject": "打印机"}, CLERK, key="start-1") == started
+    assert [s.id for s in second.store.summaries()] == ["ticket-1"]
+    second.submit(started.instance, "answer", {"text": "已修好"}, CLERK, key="answer-1")
+
+    third = Engine(VirtualClock(at("2026-11-23 10:40")), reopen())
+    answered = third.instance(started.instance)
+    assert answered.stage == "closed" and answered.finished
+    with pytest.raises(CommandRefused) as refused:
+        third.submit(started.instance, "answer", {"text": "另一个"}, CLERK, key="answer-1")
+    assert refused.value.reason is Reason.KEY_REUSED
+    assert reopen().records(started.instance) == [("answer", 1, {"text": "已修好"})]
+
+
+def test_timers_that_fell_due_while_down_fire_once_each_in_order_at_their_instants(
+    reopen: OpenStore,
+) -> None:
+    first = engine_on(reopen(), "2026-11-23 10:00")
+    for minute in (0, 10, 20):
+        first.clock.set(at(f"2026-11-23 10:{minute:02}"))  # type: ignore[attr-defined]
+        first.start("ticket", {"subject": f"第{minute}分"}, CLERK)
+    # Down from 10:20 until 12:00; the three deadlines (11:00, 11:10, 11:20) passed meanwhile.
+    worker = Engine(VirtualClock(at("2026-11-23 12:00")), reopen())
+    fired: list[Event] = []
+    worker.subscribe(fired.append, EventType.DUTY_BREACHED)
+    assert worker.work() == 3
+    assert worker.work() == 0
+    assert [(e.instance, e.at, e.data["fired_at"]) for e in fired] == [
+        ("ticket-1", at("2026-11-23 11:00"), "2026-11-23T04:00:00+00:00"),
+        ("ticket-2", at("2026-11-23 11:10"), "2026-11-23T04:00:00+00:00"),
+        ("ticket-3", at("2026-11-23 11:20"), "2026-11-23T04:00:00+00:00"),
+    ]
+    store = reopen()
+    escalated = [e for e in store.load("ticket-2") if e.type is EventType.DUTY_ESCALATED]
+    assert [(e.at, e.data["role"]) for e in escalated] == [(at("2026-11-23 11:10"), "supervisor")]
+    assert [s.next_due for s in store.summaries()] == [None, None, None]
+
+
+def test_running_instances_keep_their_version_when_a_new_one_is_registered(reopen: OpenStore) -> None:
+    first = engine_on(reopen(), "2026-11-23 10:00")
+    old = first.start("ticket", {"subject": "旧"}, CLERK).instance
+    text = (
+        TICKET.read_text(encoding="utf-8").replace("version: 1", "version: 2").replace("due: 1h", "due: 2h")
+    )
+    newer = TICKET.with_name("ticket-v2.yaml")
+    newer.write_text(text, encoding="utf-8")
+    try:
+        first.register(load_process(newer))
+    finally:
+        newer.unlink()
+    second = Engine(VirtualClock(at("2026-11-23 10:00")), reopen())
+    new = second.start("ticket", {"subject": "新"}, CLERK).instance
+    versions = {s.id: s.version for s in second.store.summaries()}
+    assert versions == {old: 1, new: 2}
+    assert second.instance(old).duties["answer#1"].due == at("2026-11-23 11:00")
+    assert second.instance(new).duties["answer#1"].due == at("2026-11-23 12:00")
+
+
+def test_instance_numbers_are_not_reused_by_a_new_engine(reopen: OpenStore) -> None:
+    engine_on(reopen(), "2026-11-23 10:00").start("ticket", {"subject": "一"}, CLERK)
+    again = engine_on(reopen(), "2026-11-23 10:00").start("ticket", {"subject": "二"}, CLERK)
+    assert again.instance == "ticket-2"
+
+
+def test_a_refusal_for_no_instance_is_kept(reopen: OpenStore) -> None:
+    engine = engine_on(reopen(), "2026-11-23 10:00")
+    with pytest.raises(CommandRefused):
+        engine.start("tickets", {}, CLERK)
+    (kept,) = reopen().refusals()
+    assert (kept["reason"], kept["command"], kept["at"]) == (
+        "unknown_process",
+        "start",
+        "2026-11-23T02:00:00+00:00",
+    )
+
+
+def test_rebuilt_instances_equal_the_ones_that_wrote_them(reopen: OpenStore) -> None:
+    engine = engine_on(reopen(), "2026-11-23 10:00")
+    made = [engine.start("ticket", {"subject": str(n)}, CLERK).instance for n in range(3)]
+    engine.submit(made[1], "answer", {"text": "好"}, CLERK)
+    engine.advance_to(at("2026-11-23 10:30"))
+    rebuilt = {j[0].instance: Instance.replay(j).snapshot() for j in reopen().journals()}
+    assert rebuilt == {i: engine.instance(i).snapshot() for i in made}
+    assert reopen().timers() == [(i, "due", "answer#1", at("2026-11-23 11:00")) for i in (made[0], made[2])]
+
+
+def test_an_unusable_location_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match=r"store /nonexistent/dir/x\.db: unable to open database file"):
+        open_store("/nonexistent/dir/x.db")
+    with pytest.raises(StoreError, match=r"cannot connect to postgresql://sopflow:\*\*\*@"):
+        open_store("postgresql://sopflow:secret@/nothing?host=/nonexistent&connect_timeout=1")
