@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from engine.cli import definitions, due, reports, simulate
+from engine.cli import definitions, due, reports, run, simulate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     due.register(commands)
     simulate.register(commands)
     reports.register(commands)
+    run.register(commands)
     return parser
 
 

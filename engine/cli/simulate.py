@@ -10,18 +10,24 @@ from typing import Any
 from engine.cli.definitions import expand
 from engine.cli.output import cannot_run, error, green, red
 from engine.errors import SopflowError
+from engine.persistence.sqlite import SqliteStore
 from engine.simulation.runner import Simulation, simulate
 from engine.simulation.scenario import load_scenario
 from engine.simulation.timeline import as_json, failure_lines, lines, summary
+
+SIMULATION_STORE = "simulation.db"
+PURPOSE = "simulation"
 
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "simulate",
         help="replay scenarios on a virtual clock and check their expectations",
-        description="Run each scenario file on a virtual clock with an in-memory store: print the timeline "
-        "(what was due when, what was done when, what slipped) and a summary. Exit 0 when every "
-        "expectation holds, 1 when one fails (each shown as expected vs actual), 2 on a bad file.",
+        description="Run each scenario file on a virtual clock: print the timeline (what was due when, "
+        "what was done when, what slipped) and a summary. Every instance is written to a SQLite store, "
+        "replaced at each run, to inspect afterwards with `sopflow run history|list --store FILE`. "
+        "Exit 0 when every expectation holds, 1 when one fails (each shown as expected vs actual), "
+        "2 on a bad file.",
     )
     parser.add_argument(
         "paths", nargs="+", metavar="SCENARIO", help="scenario files or folders of *.yaml files"
@@ -29,16 +35,31 @@ def register(commands: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document per scenario instead")
     parser.add_argument("--html", metavar="FILE", help="also write an HTML report with a timeline chart")
     parser.add_argument("--quiet", "-q", action="store_true", help="only the summary and failures")
+    parser.add_argument(
+        "--store",
+        default=SIMULATION_STORE,
+        metavar="FILE",
+        help=f"the SQLite file the runs are written to (default: ./{SIMULATION_STORE}); replaced at each "
+        "run, so only a store made by `sopflow simulate` is accepted",
+    )
     parser.set_defaults(run=run_simulate)
 
 
 def run_simulate(args: Any) -> int:
     results: list[Simulation] = []
-    for path in expand(args.paths):
-        try:
-            results.append(simulate(load_scenario(path), _progress(path)))
-        except SopflowError as failure:
-            return cannot_run(failure)
+    try:
+        scenarios = [load_scenario(path) for path in expand(args.paths)]
+        store = simulation_store(args.store)
+    except SopflowError as failure:
+        return cannot_run(failure)
+    try:
+        with store.batch():
+            for scenario in scenarios:
+                results.append(simulate(scenario, _progress(Path(scenario.path)), store))
+    except SopflowError as failure:
+        return cannot_run(failure)
+    finally:
+        store.close()
     if not results:
         error("no scenario files found")
         return 2
@@ -53,6 +74,24 @@ def run_simulate(args: Any) -> int:
 
         Path(args.html).write_text(html_report(results), encoding="utf-8")
     return 1 if any(s.failures for s in results) else 0
+
+
+def simulation_store(path: str) -> SqliteStore:
+    """A fresh store for this run's journals, replacing the last run's (and nothing else)."""
+    if Path(path).exists():
+        try:
+            previous = SqliteStore(path)
+            purpose = previous.meta("purpose")
+            previous.close()
+        except SopflowError:
+            purpose = None
+        if purpose != PURPOSE:
+            raise SopflowError(f"{path} is not a store made by `sopflow simulate`; give another --store")
+        for suffix in ("", "-wal", "-shm"):
+            Path(path + suffix).unlink(missing_ok=True)
+    store = SqliteStore(path, synchronous="OFF")
+    store.set_meta("purpose", PURPOSE)
+    return store
 
 
 def _print(simulation: Simulation, *, quiet: bool) -> None:

@@ -244,6 +244,11 @@ class SqlStore:
         rows = self._run("SELECT version, source FROM definitions WHERE process = ?", (process,))
         return {row[0]: row[1] for row in rows}
 
+    def definition_versions(self) -> list[tuple[str, int]]:
+        return [
+            (row[0], row[1]) for row in self._run("SELECT process, version FROM definitions ORDER BY 1, 2")
+        ]
+
     def meta(self, name: str) -> str | None:
         row = self._run("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None

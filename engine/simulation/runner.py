@@ -19,6 +19,7 @@ from engine.reports.metrics import Period, compute
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
 from engine.runtime.instance import Instance
+from engine.runtime.store import Store
 from engine.simulation.scenario import ScenarioSpec, StepSpec
 from engine.time.calendar import zone
 from engine.time.clock import VirtualClock
@@ -64,8 +65,11 @@ class Simulation:
         return moment.astimezone(zone(self.scenario.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def simulate(scenario: ScenarioSpec, progress: Progress | None = None) -> Simulation:
-    engine = Engine(VirtualClock(scenario.start))
+def simulate(
+    scenario: ScenarioSpec, progress: Progress | None = None, store: Store | None = None
+) -> Simulation:
+    """Run `scenario` with its journals in `store` (in memory if none)."""
+    engine = Engine(VirtualClock(scenario.start), store)
     for spec in scenario.specs.values():
         engine.register(spec)
     simulation = Simulation(scenario=scenario, engine=engine)

@@ -1,5 +1,5 @@
 """Two worker processes share one store with 10,000 deadlines already due: every deadline is breached
-exactly once, and both workers take part."""
+exactly once, and on PostgreSQL both workers take part."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def test_two_workers_fire_each_of_10000_due_timers_exactly_once(location: str) -
             if event.type is EventType.DUTY_BREACHED
         )
         assert len(breaches) == TICKETS and set(breaches.values()) == {1}
-        assert sum(fired) == TICKETS and min(fired) > 0, fired
+        assert sum(fired) == TICKETS
+        if location.startswith("postgresql"):  # SQLite's one write lock may go to one worker throughout
+            assert min(fired) > 0, fired
         assert store.timers() == []
     finally:
         store.close()

@@ -140,6 +140,27 @@ SCENARIOS = ROOT / "scenarios"
 WRONG = str(ROOT / "tests" / "scenarios" / "wrong-expectation.yaml")
 
 
+@pytest.fixture(autouse=True)
+def in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that write a store by default write it here, not into the project."""
+    monkeypatch.chdir(tmp_path)
+
+
+def test_simulate_writes_its_instances_to_a_fresh_store_each_run(capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = str(SCENARIOS / "r1-risk-warning.yaml")
+    assert main(["simulate", "--quiet", scenario]) == 0
+    assert main(["simulate", "--quiet", scenario]) == 0  # replaces the last run's store
+    capsys.readouterr()
+    assert main(["run", "list", "--json", "--store", "simulation.db"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(i["id"], i["process"]) for i in listed] == [
+        ("sales-service-interaction-1", "sales-service-interaction")
+    ]
+    assert main(["run", "register", R0]) == 0  # a working store, ./sopflow.db
+    assert main(["simulate", "--quiet", "--store", "sopflow.db", scenario]) == 2
+    assert "sopflow.db is not a store made by `sopflow simulate`" in capsys.readouterr().err
+
+
 def test_simulate_prints_the_timeline_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", str(SCENARIOS / "r0-breached-confirmation.yaml")]) == 0
     out = capsys.readouterr().out

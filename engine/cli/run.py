@@ -1,0 +1,391 @@
+"""`sopflow run …` and `sopflow worker`: real instances on a durable store, on the system clock.
+
+Each `run` command opens the store, does one thing and exits, so any number of them (and workers)
+may share a store. A command is acknowledged (exit 0, its events printed) only once it is committed.
+Exit codes: 0 done, 1 refused by the engine or beaten by another writer (retry), 2 could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.cli.definitions import check_all, expand
+from engine.cli.output import cannot_run, error, red
+from engine.errors import CommandRefused, SopflowError
+from engine.persistence import SqlStore, open_store, store_location
+from engine.runtime.engine import Engine, Outcome
+from engine.runtime.events import Actor, Event, EventType
+from engine.runtime.store import ConflictError
+from engine.time.calendar import zone
+from engine.time.clock import SystemClock
+
+STORE_HELP = (
+    "the store: a SQLite file or a postgresql:// URL (default: $SOPFLOW_STORE, else 'store' in "
+    "./sopflow.toml, else ./sopflow.db)"
+)
+
+
+def register(commands: Any) -> None:
+    store, acting = _common(), _acting()
+    run = commands.add_parser(
+        "run",
+        help="register definitions and run instances on a durable store",
+        description="Run real instances on a durable store with the system clock. Exit 0 when done, "
+        "1 when the engine refuses the command (or another writer was first: retry), 2 when it cannot run.",
+    )
+    sub = run.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, handler: Callable[[Any], int], help: str, *parents: Any) -> Any:
+        parser = sub.add_parser(
+            name, parents=[store, *parents], help=help, description=help[0].upper() + help[1:]
+        )
+        parser.set_defaults(run=guarded(handler))
+        return parser
+
+    add = action("register", _register, "register process definitions (each version once)")
+    add.add_argument("paths", nargs="+", metavar="PROCESS", help="process files or folders of *.yaml files")
+    start = action("start", _start, "start an instance of a process", acting)
+    start.add_argument("process")
+    _data_option(start)
+    fire = action("fire", _fire, "fire a trigger on an instance", acting)
+    fire.add_argument("instance")
+    fire.add_argument("trigger")
+    submit = action("submit", _submit, "submit a form (a record)", acting)
+    submit.add_argument("instance")
+    submit.add_argument("form")
+    _data_option(submit)
+    sign = action("sign", _sign, "sign the latest record of a form", acting)
+    sign.add_argument("instance")
+    sign.add_argument("form")
+    sign.add_argument("--as", dest="sign_as", default="", metavar="ROLE", help="the role to sign in")
+    event = action("event", _event, "report an event on an instance", acting)
+    event.add_argument("instance")
+    event.add_argument("event")
+    _data_option(event)
+
+    listing = action("list", _list, "list instances, oldest first")
+    listing.add_argument("--process", default="", help="only instances of this process")
+    listing.add_argument("--stage", default="", help="only instances in this stage")
+    state = listing.add_mutually_exclusive_group()
+    state.add_argument("--running", action="store_true", help="only running instances")
+    state.add_argument("--finished", action="store_true", help="only finished instances")
+    overdue = action("overdue", _overdue, "open duties past their deadline, most overdue first")
+    history = action("history", _history, "an instance's journal, every event in order")
+    history.add_argument("instance")
+    versions = action("versions", _versions, "running and finished instances per definition version")
+    for parser in (listing, overdue, history, versions):
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+    worker = commands.add_parser(
+        "worker",
+        parents=[store],
+        help="fire due timers on the system clock until stopped",
+        description="Fire every deadline, warning, recurring duty and scheduled start as it falls due, "
+        "including those that fell due while no worker ran (each at its own instant; the events note "
+        "when they actually fired). Several workers may share a store. SIGINT or SIGTERM stops the "
+        "worker after the batch in hand.",
+    )
+    worker.add_argument("--interval", type=float, default=1.0, metavar="SECONDS", help="pause when idle")
+    worker.add_argument("--limit", type=int, default=100, metavar="N", help="instances per claim")
+    worker.add_argument("--once", action="store_true", help="fire what is due now, then exit")
+    worker.set_defaults(run=guarded(_worker))
+
+
+def _common() -> Any:
+    import argparse
+
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--store", metavar="LOCATION", help=STORE_HELP)
+    return parent
+
+
+def _acting() -> Any:
+    import argparse
+
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--actor", required=True, metavar="ID", help="who acts, for the audit trail")
+    parent.add_argument(
+        "--role", action="append", required=True, metavar="ROLE", help="a role the actor acts in (repeatable)"
+    )
+    parent.add_argument("--key", default="", help="idempotency key: repeating it repeats the first answer")
+    return parent
+
+
+def _data_option(parser: Any) -> None:
+    parser.add_argument(
+        "--data", metavar="FILE", help="the data as a JSON or YAML mapping, from a file or '-' for stdin"
+    )
+
+
+# Commands that change instances
+
+
+def _register(args: Any) -> int:
+    files = expand(args.paths)
+    results = check_all(files)
+    problems = [p for result in results.values() for p in result.problems]
+    if problems:
+        for problem in problems:
+            error(str(problem))
+        return 1
+    with _engine(args) as engine:
+        for result in results.values():
+            assert result.spec is not None
+            engine.register(result.spec)
+            print(f"registered {result.spec.id} version {result.spec.version}")
+    return 0
+
+
+def _start(args: Any) -> int:
+    return _act(args, lambda engine, actor: engine.start(args.process, _data(args), actor, key=args.key))
+
+
+def _fire(args: Any) -> int:
+    return _act(args, lambda engine, actor: engine.fire(args.instance, args.trigger, actor, key=args.key))
+
+
+def _submit(args: Any) -> int:
+    return _act(
+        args, lambda engine, actor: engine.submit(args.instance, args.form, _data(args), actor, key=args.key)
+    )
+
+
+def _sign(args: Any) -> int:
+    return _act(
+        args,
+        lambda engine, actor: engine.sign(args.instance, args.form, actor, role=args.sign_as, key=args.key),
+    )
+
+
+def _event(args: Any) -> int:
+    return _act(
+        args,
+        lambda engine, actor: engine.raise_event(args.instance, args.event, _data(args), actor, key=args.key),
+    )
+
+
+def _act(args: Any, command: Callable[[Engine, Actor], Outcome]) -> int:
+    actor = Actor(id=args.actor, roles=frozenset(args.role))
+    with _engine(args) as engine:
+        try:
+            outcome = command(engine, actor)
+        except CommandRefused as refusal:
+            print(
+                f"{red('refused', sys.stderr)} ({refusal.reason.value}): {refusal.message}", file=sys.stderr
+            )
+            for detail in refusal.details:
+                print(f"  - {detail}", file=sys.stderr)
+            return 1
+        instance = engine.instance(outcome.instance)
+        print(f"{instance.id}: stage {instance.stage}{' (finished)' if instance.finished else ''}")
+        for event in outcome.events:
+            print("  " + _event_line(engine, event))
+    return 0
+
+
+def _worker(args: Any) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with _engine(args) as engine:
+        engine.subscribe(lambda event: print(_event_line(engine, event), flush=True), *_WORKER_SHOWS)
+        where = store_location(args.store)
+        print(f"worker on {where}: firing due timers as they fall due (stop with Ctrl-C)", flush=True)
+        while not stop.is_set():
+            if engine.work(limit=args.limit) == 0:
+                if args.once:
+                    break
+                stop.wait(args.interval)
+    print("worker stopped", flush=True)
+    return 0
+
+
+_WORKER_SHOWS = (
+    EventType.INSTANCE_STARTED,
+    EventType.DUTY_OPENED,
+    EventType.DUTY_WARNED,
+    EventType.DUTY_BREACHED,
+    EventType.DUTY_ESCALATED,
+    EventType.NOTIFIED,
+)
+
+
+# Queries
+
+
+def _list(args: Any) -> int:
+    with _store(args) as store:
+        rows = [
+            s
+            for s in store.summaries()
+            if (not args.process or s.process == args.process)
+            and (not args.stage or s.stage == args.stage)
+            and not (args.running and s.finished)
+            and not (args.finished and not s.finished)
+        ]
+    if args.json:
+        print(json.dumps([_summary_json(s) for s in rows], ensure_ascii=False, indent=2))
+        return 0
+    for s in rows:
+        state = "finished" if s.finished else f"next due {_utc(s.next_due)}" if s.next_due else "running"
+        print(f"{s.id:<32} v{s.version:<3} {s.stage:<24} {s.events:>5} events  {state}")
+    print(f"{len(rows)} instances", file=sys.stderr)
+    return 0
+
+
+def _overdue(args: Any) -> int:
+    with _engine(args) as engine:
+        now = engine.clock.now()
+        late = []
+        for summary in engine.store.summaries():
+            if summary.finished:
+                continue
+            instance = engine.instance(summary.id)
+            spec = engine.definition_of(instance)
+            for duty in instance.open_duties():
+                if duty.due <= now:
+                    late.append((duty.due, instance.id, duty.key, duty.role, spec.calendar.timezone))
+        late.sort()
+    if args.json:
+        rows = [{"instance": i, "duty": k, "role": r, "due": d.isoformat()} for d, i, k, r, _ in late]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for due, instance_id, key, role, timezone in late:
+        print(
+            f"{instance_id:<32} {key:<28} {role:<20} due {_local(due, timezone)}  ({_hours(now - due)} late)"
+        )
+    print(f"{len(late)} overdue duties", file=sys.stderr)
+    return 0
+
+
+def _history(args: Any) -> int:
+    with _engine(args) as engine:
+        try:
+            instance = engine.instance(args.instance)
+        except CommandRefused as refusal:
+            error(refusal.message)
+            return 2
+        if args.json:
+            print(json.dumps([e.as_dict() for e in instance.journal], ensure_ascii=False, indent=2))
+            return 0
+        spec = engine.definition_of(instance)
+        print(f"{instance.id}: {spec.title} v{spec.version}, stage {instance.stage}")
+        for event in instance.journal:
+            print("  " + _event_line(engine, event))
+    return 0
+
+
+def _versions(args: Any) -> int:
+    with _store(args) as store:
+        counts: dict[tuple[str, int], list[int]] = {(p, v): [0, 0] for p, v in store.definition_versions()}
+        for summary in store.summaries():
+            counts.setdefault((summary.process, summary.version), [0, 0])[int(summary.finished)] += 1
+    rows = [
+        {"process": p, "version": v, "running": running, "finished": finished}
+        for (p, v), (running, finished) in sorted(counts.items())
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        counts = f"{row['running']:>6} running {row['finished']:>6} finished"
+        print(f"{row['process']:<32} v{row['version']:<3} {counts}")
+    return 0
+
+
+# Helpers
+
+
+@contextmanager
+def _store(args: Any) -> Iterator[SqlStore]:
+    store = open_store(store_location(args.store))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def _engine(args: Any) -> Iterator[Engine]:
+    with _store(args) as store:
+        yield Engine(SystemClock(), store)
+
+
+def guarded(command: Callable[[Any], int]) -> Callable[[Any], int]:
+    """Turn what stops a command (a store or data problem, a lost race) into a message and exit code."""
+
+    def run(args: Any) -> int:
+        try:
+            return command(args)
+        except ConflictError as conflict:
+            error(f"{conflict}; another writer changed the instance first, run the command again")
+            return 1
+        except SopflowError as failure:
+            return cannot_run(failure)
+
+    return run
+
+
+def _data(args: Any) -> dict[str, Any]:
+    if not args.data:
+        return {}
+    name = "stdin" if args.data == "-" else args.data
+    try:
+        text = sys.stdin.read() if args.data == "-" else Path(args.data).read_text(encoding="utf-8")
+        data = yaml.safe_load(text)  # JSON is YAML
+    except OSError as failure:
+        raise SopflowError(f"cannot read {name}: {failure.strerror}") from failure
+    except (yaml.YAMLError, UnicodeDecodeError) as failure:
+        raise SopflowError(f"{name}: not JSON or YAML: {failure}") from failure
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SopflowError(
+            f"{name}: the data must be a mapping of names to values, not {type(data).__name__}"
+        )
+    return data
+
+
+def _event_line(engine: Engine, event: Event) -> str:
+    try:
+        timezone = engine.definition_of(engine.instance(event.instance)).calendar.timezone
+    except SopflowError:
+        timezone = "UTC"
+    data = json.dumps(dict(event.data), ensure_ascii=False, separators=(", ", ": "), default=str)
+    when = _local(event.at, timezone)
+    return f"{event.instance} #{event.sequence:<3} {when}  {event.actor:<12} {event.type.value:<18} {data}"
+
+
+def _local(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+def _utc(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _hours(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _summary_json(summary: Any) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "process": summary.process,
+        "version": summary.version,
+        "stage": summary.stage,
+        "finished": summary.finished,
+        "events": summary.events,
+        "next_due": summary.next_due.isoformat() if summary.next_due else None,
+    }
