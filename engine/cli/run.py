@@ -298,8 +298,8 @@ def _versions(args: Any) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for row in rows:
-        counts = f"{row['running']:>6} running {row['finished']:>6} finished"
-        print(f"{row['process']:<32} v{row['version']:<3} {counts}")
+        tally = f"{row['running']:>6} running {row['finished']:>6} finished"
+        print(f"{row['process']:<32} v{row['version']:<3} {tally}")
     return 0
 
 
