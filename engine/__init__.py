@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         TimeError,
     )
     from engine.loading.loader import LoadResult, check_process, load_process
+    from engine.persistence import SqlStore, StoreError, open_store, store_location
     from engine.runtime.engine import Engine, Outcome
     from engine.runtime.events import Actor, Event, EventType
     from engine.runtime.instance import Duty, Instance, Record
@@ -60,7 +61,9 @@ __all__ = [
     "Record",
     "RecurrenceSpec",
     "SopflowError",
+    "SqlStore",
     "Store",
+    "StoreError",
     "SystemClock",
     "TimeError",
     "Timer",
@@ -71,7 +74,9 @@ __all__ = [
     "check_process",
     "load_process",
     "occurrences",
+    "open_store",
     "parse_duration",
+    "store_location",
 ]
 
 _HOMES = {
@@ -85,6 +90,7 @@ _HOMES = {
         "TimeError",
     ),
     "engine.loading.loader": ("LoadResult", "check_process", "load_process"),
+    "engine.persistence": ("SqlStore", "StoreError", "open_store", "store_location"),
     "engine.runtime.engine": ("Engine", "Outcome"),
     "engine.runtime.events": ("Actor", "Event", "EventType"),
     "engine.runtime.instance": ("Duty", "Instance", "Record"),
