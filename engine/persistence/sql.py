@@ -79,10 +79,13 @@ class SqlStore:
                     "INSERT INTO commands (key, fingerprint, result) VALUES (?, ?, ?)",
                     (command.key, command.fingerprint, _json(command.result)),
                 )
-            for process, at in commit.schedules:
-                self._run(
-                    "UPDATE schedules SET next_at = ? WHERE process = ?", (iso(at) if at else None, process)
-                )
+            for process, started, following in commit.schedules:
+                moved = self._run(
+                    "UPDATE schedules SET next_at = ? WHERE process = ? AND next_at = ?",
+                    (iso(following) if following else None, process, iso(started)),
+                ).rowcount
+                if moved != 1:
+                    raise ConflictError(f"the self-start of {process} at {iso(started)} was already made")
             if commit.refusal is not None:
                 event = commit.refusal
                 self._run(

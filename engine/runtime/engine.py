@@ -436,7 +436,7 @@ class Engine:
             for instance, length in tx.before.values()
         )
         try:
-            self.store.commit(Commit(writes=writes, command=command, schedules=tuple(tx.schedules.items())))
+            self.store.commit(Commit(writes=writes, command=command, schedules=tuple(tx.schedules)))
         except ConflictError:
             for undo in reversed(tx.undo):
                 undo()
@@ -462,7 +462,12 @@ class Engine:
             now = self.clock.now()
             tx = Transaction(wake.at, ENGINE, fired_at=now if now > wake.at else None)
             if self._wake(tx, wake):
-                self._commit(tx)
+                try:
+                    self._commit(tx)
+                except ConflictError:  # another engine fired it first; read again when next named
+                    if wake.kind is WakeKind.START:
+                        self._arm_schedule(wake.target, self.store.schedule(wake.target, None))
+                    continue
                 fired += 1
         return fired
 
@@ -494,7 +499,7 @@ class Engine:
         spec = self.definition(process)
         effects.begin(self._context(tx), spec, {}, parent=None)
         following = self._following(spec, tx.at)
-        tx.schedules[process] = following
+        tx.schedules.append((process, tx.at, following))
         return following
 
     @staticmethod

@@ -64,8 +64,9 @@ class StoredCommand:
 class Commit:
     writes: tuple[Write, ...] = ()
     command: StoredCommand | None = None
-    schedules: tuple[tuple[str, datetime | None], ...] = ()
-    """Process id → the next self-start (None: no more)."""
+    schedules: tuple[tuple[str, datetime, datetime | None], ...] = ()
+    """(process id, the self-start that happened, the next one or None): refused like a stale write
+    if the stored next self-start is no longer the one that happened, so each starts once."""
     refusal: Event | None = None
     """A refused command that concerns no existing instance (an unknown process, say)."""
 
@@ -146,6 +147,9 @@ class MemoryStore:
         self.refusals: list[Event] = []
 
     def commit(self, commit: Commit) -> None:
+        for process, started, _ in commit.schedules:
+            if self._schedules.get(process) != started:
+                raise ConflictError(f"the self-start of {process} at {started} was already made")
         for write in commit.writes:
             length = len(self._journals.get(write.instance, ()))
             if length != write.expected_version:
@@ -159,7 +163,7 @@ class MemoryStore:
             self._last = max(self._last, instance_number(write.instance))
         if commit.command is not None:
             self._commands[commit.command.key] = commit.command
-        self._schedules.update(commit.schedules)
+        self._schedules.update((process, following) for process, _, following in commit.schedules)
         if commit.refusal is not None:
             self.refusals.append(commit.refusal)
 

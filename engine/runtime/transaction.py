@@ -22,8 +22,8 @@ class Transaction:
         self.key = key
         self.fired_at = fired_at
         """When a timer due at `at` actually fired, if later (the engine was down): noted in its events."""
-        self.schedules: dict[str, datetime | None] = {}
-        """Process id → its next self-start, when this transaction moved it."""
+        self.schedules: list[tuple[str, datetime, datetime | None]] = []
+        """(process id, the self-start made, the next one) for each self-start in this transaction."""
         self.events: list[Event] = []
         self.before: dict[str, tuple[Instance, int]] = {}
         """Instance id → (the instance, its journal length when the transaction first touched it)."""

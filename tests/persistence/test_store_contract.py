@@ -121,8 +121,10 @@ def test_a_schedule_is_stored_once_and_then_read(reopen: OpenStore) -> None:
     store = reopen()
     assert store.schedule("review", at("2026-12-01 09:00")) == at("2026-12-01 09:00")
     assert reopen().schedule("review", at("2027-01-01 09:00")) == at("2026-12-01 09:00")
-    store.commit(Commit(schedules=(("review", at("2027-01-04 09:00")),)))
+    store.commit(Commit(schedules=(("review", at("2026-12-01 09:00"), at("2027-01-04 09:00")),)))
     assert store.schedule("review", None) == at("2027-01-04 09:00")
+    with pytest.raises(ConflictError, match="the self-start of review at 2026-12-01T01:00:00"):
+        reopen().commit(Commit(schedules=(("review", at("2026-12-01 09:00"), at("2027-01-04 09:00")),)))
 
 
 def test_a_claim_holds_the_due_instances_in_due_order(reopen: OpenStore) -> None:
@@ -201,6 +203,21 @@ def test_running_instances_keep_their_version_when_a_new_one_is_registered(reope
     assert versions == {old: 1, new: 2}
     assert second.instance(old).duties["answer#1"].due == at("2026-11-23 11:00")
     assert second.instance(new).duties["answer#1"].due == at("2026-11-23 12:00")
+
+
+def test_a_self_starting_process_starts_once_per_occurrence_whoever_fires_it(reopen: OpenStore) -> None:
+    """R1.7b: the monthly review starts on the 1st at 10:00, or the next working day (2027-01-01 is
+    New Year's Day, 2027-01-02/03 a weekend: 2027-01-04)."""
+    review = load_process(TICKET.parents[2] / "processes" / "sales-monthly-review.yaml")
+    registered = Engine(VirtualClock(at("2026-11-23 10:00")), reopen())
+    registered.register(review)
+    worker = Engine(VirtualClock(at("2027-01-05 09:00")), reopen())
+    assert worker.work() == 2
+    assert registered.advance_to(at("2027-01-05 09:00")) == 0  # its own timers lose to the worker's
+    starts = [(s.id, s.process) for s in reopen().summaries()]
+    assert starts == [("sales-monthly-review-1", review.id), ("sales-monthly-review-2", review.id)]
+    assert [reopen().load(i)[0].at for i, _ in starts] == [at("2026-12-01 10:00"), at("2027-01-04 10:00")]
+    assert registered.next_due() == at("2027-02-01 10:00") == reopen().schedule(review.id, None)
 
 
 def test_instance_numbers_are_not_reused_by_a_new_engine(reopen: OpenStore) -> None:
