@@ -237,7 +237,9 @@ def _list(args: Any) -> int:
         print(json.dumps([_summary_json(s) for s in rows], ensure_ascii=False, indent=2))
         return 0
     for s in rows:
-        state = "finished" if s.finished else f"next due {_utc(s.next_due)}" if s.next_due else "running"
+        state = (
+            "finished" if s.finished else f"next due {s.next_due.isoformat()}" if s.next_due else "running"
+        )
         print(f"{s.id:<32} v{s.version:<3} {s.stage:<24} {s.events:>5} events  {state}")
     print(f"{len(rows)} instances", file=sys.stderr)
     return 0
@@ -368,10 +370,6 @@ def _event_line(engine: Engine, event: Event) -> str:
 
 def _local(moment: datetime, timezone: str) -> str:
     return moment.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M:%S %z")
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat()
 
 
 def _hours(delta: Any) -> str:

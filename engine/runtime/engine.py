@@ -459,8 +459,7 @@ class Engine:
         for wake in self._wakeups.due(until):
             if move_clock and isinstance(self.clock, VirtualClock) and wake.at > self.clock.now():
                 self.clock.set(wake.at)
-            now = self.clock.now()
-            tx = Transaction(wake.at, ENGINE, fired_at=now if now > wake.at else None)
+            tx = self._timer_transaction(wake.at)
             if self._wake(tx, wake):
                 try:
                     self._commit(tx)
@@ -487,12 +486,16 @@ class Engine:
         started = 0
         following: datetime | None = at
         while following is not None and following <= until:
-            now = self.clock.now()
-            tx = Transaction(following, ENGINE, fired_at=now if now > following else None)
+            tx = self._timer_transaction(following)
             following = self._self_start(tx, process)
             self._commit(tx)
             started += 1
         return started
+
+    def _timer_transaction(self, due: datetime) -> Transaction:
+        """What a timer does happens at its due instant; when that has passed, the events say so."""
+        now = self.clock.now()
+        return Transaction(due, ENGINE, fired_at=now if now > due else None)
 
     def _self_start(self, tx: Transaction, process: str) -> datetime | None:
         """Start an instance of a self-starting process; returns when it starts next."""
