@@ -7,12 +7,14 @@ Exit codes: 0 done, 1 refused by the engine or beaten by another writer (retry),
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from engine.errors import CommandRefused, SopflowError
 from engine.persistence import SqlStore, open_store, store_location
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
-from engine.runtime.store import ConflictError
+from engine.runtime.store import ConflictError, Summary
 from engine.time.calendar import zone
 from engine.time.clock import SystemClock
 
@@ -102,16 +104,12 @@ def register(commands: Any) -> None:
 
 
 def _common() -> Any:
-    import argparse
-
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--store", metavar="LOCATION", help=STORE_HELP)
     return parent
 
 
 def _acting() -> Any:
-    import argparse
-
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--actor", required=True, metavar="ID", help="who acts, for the audit trail")
     parent.add_argument(
@@ -359,8 +357,10 @@ def _data(args: Any) -> dict[str, Any]:
 
 
 def _event_line(engine: Engine, event: Event) -> str:
+    """One event with its instant in the local time of its process's calendar. The process is read
+    from the instance id, not by loading the instance, which a worker has let go of by now."""
     try:
-        timezone = engine.definition_of(engine.instance(event.instance)).calendar.timezone
+        timezone = engine.definition(event.instance.rsplit("-", 1)[0]).calendar.timezone
     except SopflowError:
         timezone = "UTC"
     data = json.dumps(dict(event.data), ensure_ascii=False, separators=(", ", ": "), default=str)
@@ -377,13 +377,5 @@ def _hours(delta: Any) -> str:
     return f"{minutes // 60} h {minutes % 60:02} min" if minutes >= 60 else f"{minutes} min"
 
 
-def _summary_json(summary: Any) -> dict[str, Any]:
-    return {
-        "id": summary.id,
-        "process": summary.process,
-        "version": summary.version,
-        "stage": summary.stage,
-        "finished": summary.finished,
-        "events": summary.events,
-        "next_due": summary.next_due.isoformat() if summary.next_due else None,
-    }
+def _summary_json(summary: Summary) -> dict[str, Any]:
+    return {**asdict(summary), "next_due": summary.next_due.isoformat() if summary.next_due else None}
