@@ -45,19 +45,20 @@ def postgres_server(*, durable: bool = False) -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
-    run = {"check": True, "capture_output": True}
     subprocess.run(
         _as_server_user(
             [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "sopflow", "--no-sync"]
         ),
-        **run,  # type: ignore[call-overload]
+        check=True,
+        capture_output=True,
     )
     options = f"-k {sockets} -c listen_addresses='' -c max_connections=50" + ("" if durable else " -F")
     subprocess.run(
         _as_server_user(
             [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
         ),
-        **run,  # type: ignore[call-overload]
+        check=True,
+        capture_output=True,
     )
     try:
         yield f"postgresql:///postgres?host={sockets}&user=sopflow"

@@ -16,7 +16,6 @@ class PostgresStore(SqlStore):
         except ImportError as error:
             raise StoreError("a PostgreSQL store needs psycopg: pip install 'sopflow[postgres]'") from error
         dialect = Dialect(
-            name="postgresql",
             placeholder="%s",
             begin="BEGIN",
             serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",

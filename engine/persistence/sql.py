@@ -41,7 +41,6 @@ class StoreError(SopflowError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Dialect:
-    name: str
     placeholder: str
     begin: str
     """How a transaction that will write begins (SQLite takes its write lock up front)."""

@@ -12,7 +12,6 @@ import sqlite3
 from engine.persistence.sql import Dialect, SqlStore, StoreError
 
 SQLITE = Dialect(
-    name="sqlite",
     placeholder="?",
     begin="BEGIN IMMEDIATE",
     serial="INTEGER PRIMARY KEY AUTOINCREMENT",
