@@ -179,7 +179,7 @@ class Engine:
     def raise_event(
         self, instance: str, event: str, data: Mapping[str, Any] | None, actor: Actor, *, key: str = ""
     ) -> Outcome:
-        payload = dict(data or {})
+        payload: Any = {} if data is None else dict(data) if isinstance(data, Mapping) else data
 
         def body(tx: Transaction) -> str:
             target, spec = self._running(instance)
@@ -530,7 +530,9 @@ def _require_role(actor: Actor, allowed: set[str], action: str, needed: Iterable
 
 
 def _require_valid(schema: Mapping[str, Any], data: Mapping[str, Any], message: str) -> None:
-    found = problems(schema, dict(data))
+    """Data that is not a mapping at all (a list, a number, None from a caller's JSON) is refused like
+    any other invalid data, with the schema's own words."""
+    found = problems(schema, dict(data) if isinstance(data, Mapping) else data)
     if found:
         raise CommandRefused(Reason.INVALID_DATA, message, found)
 

@@ -6,7 +6,8 @@ start inputs. Every error is reported, each prefixed with the path of the offend
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -30,7 +31,22 @@ def problems(schema: Mapping[str, Any], data: Any) -> list[str]:
     """Every way `data` breaks `schema`, as `path: message` lines in document order."""
     validator = _validator(json.dumps(schema, sort_keys=True, ensure_ascii=False))
     errors = sorted(validator.iter_errors(data), key=lambda e: ([str(p) for p in e.absolute_path], e.message))
-    return [_describe(error.absolute_path, error.message) for error in errors]
+    return [_describe(error.absolute_path, error.message) for error in errors] + list(_not_json(data, ()))
+
+
+def _not_json(value: Any, path: tuple[Any, ...]) -> Iterator[str]:
+    """Values JSON cannot carry, which JSON Schema lets through (NaN passes `minimum: 0`): they would
+    be written to the journal and break every store and export that reads it back."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield _describe(path, f"{value} is not a number JSON can hold")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                yield _describe(path, f"the key {key!r} is not text")
+            yield from _not_json(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _not_json(item, (*path, index))
 
 
 def _describe(path: Iterable[Any], message: str) -> str:
