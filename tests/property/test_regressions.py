@@ -37,8 +37,8 @@ def test_raising_an_event_with_data_that_is_not_a_mapping_is_refused_and_recorde
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_a_number_json_cannot_hold_is_refused_although_the_schema_allows_it(bad: float) -> None:
-    """Found by fuzzing form data: NaN passes `minimum: 0`, and was recorded in the journal, which
-    no standard JSON reader (nor PostgreSQL's jsonb) accepts back."""
+    """Found by fuzzing form data: NaN passes `minimum: 0` and was recorded in the journal, which is
+    then no longer standard JSON (the JSON export and any other reader of the store reject it)."""
     r = Run("2026-11-23 10:00")
     case = r.start(R1, R1_START, CS)
     profile = {"customer_name": "信达", "industry": "电子", "employees": 3, "annual_revenue": bad}
