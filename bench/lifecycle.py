@@ -31,8 +31,12 @@ DELAY = {"cause": "物流故障", "compensation": "免费延长质保6个月", "
 SURVEY = {"speed_score": 5, "quality_score": 5, "attitude_score": 4}
 
 
+BEGIN = datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+"""A Monday morning: where every benchmark's virtual clock starts."""
+
+
 def sopflow_engine() -> Engine:
-    engine = Engine(VirtualClock(datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai"))))
+    engine = Engine(VirtualClock(BEGIN))
     for spec in SPECS.values():
         if spec.schedule is None:
             engine.register(spec)

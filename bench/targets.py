@@ -76,7 +76,7 @@ def throughput(count: int) -> list[Row]:
 
 def start_and_trigger_cost(live: int, samples: int) -> float:
     """Microseconds per start + first trigger with `live` instances already running."""
-    engine = Engine(VirtualClock(lifecycle.sopflow_engine().clock.now()))
+    engine = Engine(VirtualClock(lifecycle.BEGIN))
     engine.register(SPEC)
     for _ in range(live):
         engine.start(SPEC.id, START, REP)
@@ -128,7 +128,7 @@ def memory(live: int) -> list[Row]:
     """Target 3: bytes per live R0 instance mid-process (in analysis, its duties open)."""
 
     def sopflow() -> Engine:
-        engine = Engine(VirtualClock(lifecycle.sopflow_engine().clock.now()))
+        engine = Engine(VirtualClock(lifecycle.BEGIN))
         engine.register(SPEC)
         for _ in range(live):
             case = engine.start(SPEC.id, START, REP).instance
@@ -201,7 +201,7 @@ def timer_cost(pending: int, fired: int) -> tuple[float, float]:
 
     spec = check_process("bench-ticket.yaml", raw=TICKET.encode()).spec
     assert spec is not None
-    clock = VirtualClock(lifecycle.sopflow_engine().clock.now())
+    clock = VirtualClock(lifecycle.BEGIN)
     engine = Engine(clock)
     engine.register(spec)
     clerk = Actor.of("clerk", "clerk")
