@@ -32,8 +32,8 @@ from engine.runtime.machine import StageMachine
 from engine.runtime.store import Commit, ConflictError, MemoryStore, Store, StoredCommand, Write
 from engine.runtime.timing import Wake, WakeKind, Wakeups
 from engine.runtime.transaction import Transaction
-from engine.runtime.validation import input_schema, problems
-from engine.spec.model import FormSpec, ProcessSpec, fields_schema
+from engine.runtime.validation import Checker, fields_checker, inputs_checker
+from engine.spec.model import FormSpec, ProcessSpec
 from engine.time.calendar import calendar_for
 from engine.time.clock import Clock, VirtualClock
 from engine.time.recurrence import occurrences
@@ -103,7 +103,7 @@ class Engine:
             spec = self.definition(process)
             allowed = set(spec.start_by) or {role.id for role in spec.roles}
             _require_role(actor, allowed, f"start {process}")
-            _require_valid(input_schema(spec.variables), data, f"cannot start {process}")
+            _require_valid(inputs_checker(spec.variables), data, f"cannot start {process}")
             return effects.begin(self._context(tx), spec, dict(data), parent=None)
 
         return self._command("start", process, [data], actor, key, body)
@@ -147,7 +147,7 @@ class Engine:
                     Reason.FORM_NOT_IN_STAGE, f"form '{form}' is not produced in stage '{target.stage}'"
                 )
             _require_role(actor, set(form_spec.filled_by), f"fill in {form}")
-            _require_valid(form_spec.record_schema(), data, f"form '{form}' is invalid")
+            _require_valid(fields_checker(form_spec.fields), data, f"form '{form}' is invalid")
             effects.record(self._context(tx), spec, target, form_spec, dict(data))
             return target.id
 
@@ -186,7 +186,7 @@ class Engine:
             _require_known(event, {e.id for e in spec.events}, "event")
             event_spec = spec.event(event)
             _require_role(actor, set(event_spec.by), f"report {event}")
-            _require_valid(fields_schema(event_spec.data), payload, f"event '{event}' has invalid data")
+            _require_valid(fields_checker(event_spec.data), payload, f"event '{event}' has invalid data")
             child: tuple[ProcessSpec, dict[str, Any]] | None = None
             if event_spec.start_child is not None:
                 child_spec = self.definition(event_spec.start_child.process)
@@ -195,7 +195,7 @@ class Engine:
                     for name, source in event_spec.start_child.inputs
                 }
                 inputs = {name: value for name, value in inputs.items() if value is not None}
-                _require_valid(input_schema(child_spec.variables), inputs, f"cannot start {child_spec.id}")
+                _require_valid(inputs_checker(child_spec.variables), inputs, f"cannot start {child_spec.id}")
                 child = child_spec, inputs
             effects.happen(self._context(tx), spec, target, event_spec, payload, child)
             return target.id
@@ -529,10 +529,10 @@ def _require_role(actor: Actor, allowed: set[str], action: str, needed: Iterable
         )
 
 
-def _require_valid(schema: Mapping[str, Any], data: Mapping[str, Any], message: str) -> None:
+def _require_valid(checker: Checker, data: Mapping[str, Any], message: str) -> None:
     """Data that is not a mapping at all (a list, a number, None from a caller's JSON) is refused like
     any other invalid data, with the schema's own words."""
-    found = problems(schema, dict(data) if isinstance(data, Mapping) else data)
+    found = checker.problems(dict(data) if isinstance(data, Mapping) else data)
     if found:
         raise CommandRefused(Reason.INVALID_DATA, message, found)
 
