@@ -9,17 +9,18 @@ from typing import TextIO
 from engine.errors import DefinitionError, SopflowError
 
 
-def colour(text: str, code: str, stream: TextIO = sys.stdout) -> str:
-    if os.environ.get("NO_COLOR") or not stream.isatty():
+def colour(text: str, code: str, stream: TextIO | None = None) -> str:
+    """`stream` defaults to standard output as it is when called (it may have been replaced)."""
+    if os.environ.get("NO_COLOR") or not (stream or sys.stdout).isatty():
         return text
     return f"\033[{code}m{text}\033[0m"
 
 
-def red(text: str, stream: TextIO = sys.stdout) -> str:
+def red(text: str, stream: TextIO | None = None) -> str:
     return colour(text, "31", stream)
 
 
-def green(text: str, stream: TextIO = sys.stdout) -> str:
+def green(text: str, stream: TextIO | None = None) -> str:
     return colour(text, "32", stream)
 
 

@@ -17,7 +17,7 @@ from engine.loading.context import Context
 from engine.loading.graph_checks import check_graph
 from engine.loading.schema import schema_problems
 from engine.loading.table_checks import check_metrics, check_tables
-from engine.loading.yaml_source import Source, read_yaml
+from engine.loading.yaml_source import Source, read_yaml, top_level_text
 from engine.spec.model import ProcessSpec
 
 PROCESS_SCHEMA = "process.schema.json"
@@ -90,9 +90,8 @@ def load_process(path: str | Path, known_processes: Iterable[str] | None = None)
 
 def sibling_process_ids(path: str | Path) -> set[str]:
     """Ids of the process files next to `path`, so a child reference can be checked against them."""
-    ids: set[str] = set()
-    for candidate in sorted(Path(path).resolve().parent.glob("*.yaml")):
-        source, problems = read_yaml(candidate.read_bytes(), str(candidate))
-        if not problems and isinstance(source.data, dict) and isinstance(source.data.get("id"), str):
-            ids.add(source.data["id"])
-    return ids
+    ids = (
+        top_level_text(candidate.read_bytes(), "id")
+        for candidate in Path(path).resolve().parent.glob("*.yaml")
+    )
+    return {found for found in ids if found}

@@ -1,6 +1,8 @@
 """The command line: exit codes, output formats and messages scripts can rely on."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,16 @@ def test_validate_valid_files(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "sales-rapid-response v1: 7 stages, 24 duties, 12 forms" in out
     assert out.count("ok ") == 5
+
+
+def test_validate_imports_neither_the_runtime_nor_the_simulator() -> None:
+    """A command imports only its own module, so `validate` in an editor's save hook starts fast."""
+    probe = (
+        "import sys; from engine.cli import main; code = main(['validate', sys.argv[1]]); "
+        "print(code, sorted(m for m in sys.modules if m.startswith(('engine.runtime', 'engine.simulation'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, R0], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "0 []"
 
 
 def test_validate_reports_located_errors_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
