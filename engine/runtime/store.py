@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from engine.errors import SopflowError
 from engine.runtime.events import Event
@@ -24,9 +24,9 @@ class ConflictError(SopflowError):
     the command is safe."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredTimer:
-    """A pending timer as stored: what wakes (`kind`, `ref`) and when."""
+class StoredTimer(NamedTuple):
+    """A pending timer as stored: what wakes (`kind`, `ref`) and when. Every commit lists each
+    touched instance's timers, so this is a tuple: three times cheaper to make than a dataclass."""
 
     kind: str
     ref: str
@@ -108,6 +108,11 @@ class Store(Protocol):
 
     def summaries(self) -> list[Summary]: ...
 
+    def timers(self) -> list[tuple[str, str, str, datetime]]:
+        """(instance, kind, ref, due) of every pending timer, soonest first: the copy each write
+        keeps, from which a restarted engine arms its timers without reading every journal."""
+        ...
+
     def last_number(self) -> int:
         """The highest instance number handed out, so a new engine does not reuse one."""
         ...
@@ -186,6 +191,12 @@ class MemoryStore:
             )
             for w in self._writes.values()
         ]
+
+    def timers(self) -> list[tuple[str, str, str, datetime]]:
+        return sorted(
+            ((w.instance, t.kind, t.ref, t.at) for w in self._writes.values() for t in w.timers),
+            key=lambda timer: (timer[3], timer[0], timer[1]),
+        )
 
     def last_number(self) -> int:
         return self._last

@@ -1,11 +1,11 @@
 """The engine's timers: when a duty warns, when it falls due, when a recurring duty opens again, when a
 self-starting process starts.
 
-Timers are derived from instance state (a durable store keeps a copy, to list them and to let
-workers claim due instances, but never reads them back): `track` arms and disarms them as events are
-appended, and `reset` re-derives an instance's timers from its state (after a rebuild from the journal
-or a rolled-back command). A timer that fires is checked against the state before it acts, so a stale
-timer does nothing.
+Timers are derived from instance state (a durable store keeps a copy, to list them, to let workers
+claim due instances and to arm them after a restart before any journal is read): `track` arms and
+disarms them as events are appended, and `reset` re-derives an instance's timers from its state
+(after a rebuild from the journal or a rolled-back command). A timer that fires is checked against
+the state before it acts, so a stale timer does nothing.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class Wakeups:
     def pending(self, target: str) -> tuple[StoredTimer, ...]:
         """The timers armed for an instance, as a store keeps them."""
         return tuple(
-            StoredTimer(kind=t.payload.kind.value, ref=t.payload.ref, at=t.payload.at)
+            StoredTimer(t.payload.kind.value, t.payload.ref, t.payload.at)
             for armed in self._armed.get(target, {}).values()
             for t in armed
         )

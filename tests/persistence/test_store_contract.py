@@ -185,6 +185,54 @@ def test_timers_that_fell_due_while_down_fire_once_each_in_order_at_their_instan
     assert [s.next_due for s in store.summaries()] == [None, None, None]
 
 
+def test_a_resumed_engine_reads_each_journal_only_when_needed(
+    reopen: OpenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`resume()` arms the timers the store keeps; an instance is read when a timer, a command or a
+    query needs it, and its timers are then derived from its state."""
+    first = engine_on(reopen(), "2026-11-23 10:00")
+    for minute in (0, 10, 20, 30):
+        first.clock.set(at(f"2026-11-23 10:{minute:02}"))  # type: ignore[attr-defined]
+        first.start("ticket", {"subject": f"第{minute}分"}, CLERK)
+    first.submit("ticket-2", "answer", {"text": "好"}, CLERK)
+
+    engine = Engine(VirtualClock(at("2026-11-23 10:40")), reopen())
+    read: list[str] = []
+    load = engine.store.load
+
+    def reading(instance: str, after: int = 0) -> list[Event]:
+        read.append(instance)
+        return load(instance, after)
+
+    monkeypatch.setattr(engine.store, "load", reading)
+    assert engine.resume() == 4
+    assert engine.next_due() == at("2026-11-23 11:00")
+    assert [engine.wakeups.pending(i) for i in ("ticket-1", "ticket-2", "ticket-3", "ticket-4")] == [
+        (StoredTimer(kind="due", ref="answer#1", at=at(f"2026-11-23 11:{m}0")),) if m is not None else ()
+        for m in (0, None, 2, 3)
+    ]
+    assert read == []
+
+    engine.submit("ticket-3", "answer", {"text": "也好"}, CLERK)
+    assert engine.advance_to(at("2026-11-23 11:15")) == 1  # ticket-1's deadline; ticket-4's is 11:30
+    assert read == ["ticket-3", "ticket-1"]
+    breach = engine.instance("ticket-1").journal[-2]
+    assert (breach.type, breach.at, breach.data["due"]) == (
+        EventType.DUTY_BREACHED,
+        at("2026-11-23 11:00"),
+        "2026-11-23T03:00:00+00:00",
+    )
+    assert engine.next_due() == at("2026-11-23 11:30")
+    assert {i.id: i.stage for i in engine.instances()} == {
+        "ticket-1": "open",
+        "ticket-2": "closed",
+        "ticket-3": "closed",
+        "ticket-4": "open",
+    }
+    stored = {j[0].instance: Instance.replay(j).snapshot() for j in reopen().journals()}
+    assert stored == {i.id: i.snapshot() for i in engine.instances()}
+
+
 def test_running_instances_keep_their_version_when_a_new_one_is_registered(reopen: OpenStore) -> None:
     first = engine_on(reopen(), "2026-11-23 10:00")
     old = first.start("ticket", {"subject": "旧"}, CLERK).instance
