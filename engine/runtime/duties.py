@@ -7,14 +7,13 @@ answers into journal events.
 from __future__ import annotations
 
 from datetime import date, datetime
-from itertools import islice
 from typing import Any
 
 from engine.runtime.instance import Instance
 from engine.spec.model import AnchorKind, DutySpec, ProcessSpec
 from engine.time.calendar import BusinessCalendar
 from engine.time.durations import add
-from engine.time.recurrence import occurrences
+from engine.time.recurrence import series
 
 SCOPE_ANCHORS = (AnchorKind.SCOPE_START, AnchorKind.INSTANCE_START)
 """Duties with these anchors are created when their scope (the stage or the instance) starts."""
@@ -79,7 +78,7 @@ def nth_occurrence(
 ) -> datetime | None:
     """The `index`-th (0-based) instant of a recurring duty's series, or None past its end."""
     assert duty.repeat is not None
-    return next(islice(occurrences(duty.repeat, anchor, calendar), index, None), None)
+    return series(duty.repeat, anchor, calendar).nth(index)
 
 
 def satisfied_by(

@@ -4,6 +4,7 @@ from itertools import islice
 import pytest
 
 from engine.errors import TimeError
+from engine.time import recurrence
 from engine.time.durations import parse_duration
 from engine.time.recurrence import OnNonWorking, RecurrenceSpec, check_cron, occurrences
 from tests.unit.time.cn import CN, SHANGHAI, at
@@ -105,3 +106,18 @@ def test_a_bad_cron_expression_is_refused_with_croniters_reason() -> None:
 def test_a_zero_interval_is_refused() -> None:
     with pytest.raises(TimeError, match="longer than zero"):
         series(RecurrenceSpec(every=parse_duration("0m")), "2026-11-23 10:00")
+
+
+def test_a_kept_series_gives_each_instant_as_the_whole_series_does() -> None:
+    """`recurrence.series` keeps the instants computed so far; asking out of order, twice, or past
+    the end changes nothing, and two anchors a minute apart meet on the cron's own instants."""
+    rule = RecurrenceSpec(cron="0 10 1 * *", on_non_working=NEXT, count=13)
+    whole = series(rule, "2026-09-15 10:00", limit=20)
+    assert len(whole) == 13
+    kept = recurrence.series(rule, at("2026-09-15 10:00"), CN)
+    assert [kept.nth(i) for i in (5, 0, 12, 5, 3)] == [whole[5], whole[0], whole[12], whole[5], whole[3]]
+    assert kept.nth(13) is None and kept.nth(40) is None
+    assert recurrence.series(rule, at("2026-09-15 10:00"), CN) is kept
+    other = recurrence.series(rule, at("2026-09-15 10:01"), CN)
+    assert [other.nth(i) for i in range(13)] == whole
+    assert (whole[0], whole[4]) == (at("2026-10-08 10:00"), at("2027-02-01 10:00"))
