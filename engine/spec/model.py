@@ -100,10 +100,6 @@ class FormSpec:
     title_en: str = ""
     description: str = ""
 
-    def record_schema(self) -> dict[str, Any]:
-        """A JSON Schema for the data of one record of this form."""
-        return fields_schema(self.fields)
-
 
 def fields_schema(fields: tuple[FieldSpec, ...]) -> dict[str, Any]:
     """A JSON Schema for an object made of `fields` and nothing else."""

@@ -130,7 +130,7 @@ class EngineLaws(RuleBasedStateMachine):
         instance = draw.draw(st.sampled_from(self.ids))
         here = [self.spec.form(e.on_record) for e in self.exits_here(instance) if e.on_record]
         form = draw.draw(st.sampled_from(here or self.spec.forms) | st.sampled_from(self.spec.forms))
-        data = draw.draw(data_for(form.record_schema()))
+        data = draw.draw(data_for(fields_schema(form.fields)))
         actor = self.actor(draw)
         self.command(instance, lambda engine: engine.submit(instance, form.id, data, actor))
 

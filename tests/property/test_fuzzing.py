@@ -26,6 +26,7 @@ from engine.loading.loader import check_process
 from engine.runtime.engine import Engine
 from engine.runtime.events import Actor
 from engine.simulation.scenario import load_scenario
+from engine.spec.model import fields_schema
 from engine.time.clock import VirtualClock
 from tests.conftest import PROCESSES, ROOT
 from tests.processes.harness import SPECS
@@ -166,7 +167,9 @@ def test_any_form_data_is_recorded_as_valid_json_or_refused_leaving_the_instance
         R1.id, {"customer_name": "信达", "existing_customer": False, "source_channel": "referral"}, EVERYONE
     ).instance
     before = engine.instance(case).snapshot()
-    payload = data.draw(JSON_VALUES | valid(form.record_schema()) | _with_a_bad_number(form.record_schema()))
+    payload = data.draw(
+        JSON_VALUES | valid(fields_schema(form.fields)) | _with_a_bad_number(fields_schema(form.fields))
+    )
     try:
         engine.submit(case, form.id, payload, EVERYONE)
     except CommandRefused as refusal:
