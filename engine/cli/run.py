@@ -345,6 +345,8 @@ def _data(args: Any) -> dict[str, Any]:
         data = yaml.safe_load(text)  # JSON is YAML
     except OSError as failure:
         raise SopflowError(f"cannot read {name}: {failure.strerror}") from failure
+    except ValueError as failure:  # a name no file can have (a NUL character)
+        raise SopflowError(f"cannot read {name!r}: {failure}") from failure
     except (yaml.YAMLError, UnicodeDecodeError) as failure:
         raise SopflowError(f"{name}: not JSON or YAML: {failure}") from failure
     if data is None:

@@ -38,10 +38,9 @@ class LoadResult:
 def read_source(path: str | Path, schema: str = "", raw: bytes | None = None) -> tuple[Source, list[Problem]]:
     """Read a YAML mapping from a file (or `raw`, its content) and validate it against `schema`."""
     name = str(path)
-    try:
-        raw = Path(path).read_bytes() if raw is None else raw
-    except OSError as error:
-        return Source(name), [_unreadable(name, error)]
+    raw = _read(name) if raw is None else raw
+    if isinstance(raw, Problem):
+        return Source(name), [raw]
     source, problems = read_yaml(raw, name)
     if problems:
         return source, problems
@@ -51,8 +50,16 @@ def read_source(path: str | Path, schema: str = "", raw: bytes | None = None) ->
     return source, schema_problems(source, schema) if schema else []
 
 
-def _unreadable(name: str, error: OSError) -> Problem:
-    return Problem(file=name, line=1, column=1, path=(), message=f"cannot read: {error.strerror}")
+def _read(name: str) -> bytes | Problem:
+    """A file's bytes, or why they cannot be read: no such file, a folder, or a name no file can
+    have (one with a NUL character)."""
+    try:
+        return Path(name).read_bytes()
+    except OSError as error:
+        reason = error.strerror
+    except ValueError as error:
+        reason = str(error)
+    return Problem(file=name, line=1, column=1, path=(), message=f"cannot read: {reason}")
 
 
 def check_process(
@@ -60,11 +67,9 @@ def check_process(
 ) -> LoadResult:
     """Load `path` (or `raw`, its content); `known_processes` (ids) lets child-process references
     be checked."""
-    if raw is None:
-        try:
-            raw = Path(path).read_bytes()
-        except OSError as error:
-            return LoadResult(None, (_unreadable(str(path), error),))
+    raw = _read(str(path)) if raw is None else raw
+    if isinstance(raw, Problem):
+        return LoadResult(None, (raw,))
     source, problems = read_source(path, PROCESS_SCHEMA, raw)
     if problems:
         return LoadResult(None, tuple(problems))

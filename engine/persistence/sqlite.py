@@ -29,7 +29,7 @@ class SqliteStore(SqlStore):
             raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
         try:
             connection = sqlite3.connect(path, isolation_level=None, timeout=timeout, check_same_thread=False)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, ValueError) as error:  # ValueError: a path with a NUL character
             raise StoreError(f"store {path}: {error}") from error
         try:
             connection.execute("PRAGMA journal_mode=WAL")
