@@ -38,10 +38,10 @@ class LoadResult:
 def read_source(path: str | Path, schema: str = "", raw: bytes | None = None) -> tuple[Source, list[Problem]]:
     """Read a YAML mapping from a file (or `raw`, its content) and validate it against `schema`."""
     name = str(path)
-    raw = _read(name) if raw is None else raw
-    if isinstance(raw, Problem):
-        return Source(name), [raw]
-    source, problems = read_yaml(raw, name)
+    content = _read(name) if raw is None else raw
+    if isinstance(content, Problem):
+        return Source(name), [content]
+    source, problems = read_yaml(content, name)
     if problems:
         return source, problems
     if not isinstance(source.data, dict):
@@ -67,10 +67,10 @@ def check_process(
 ) -> LoadResult:
     """Load `path` (or `raw`, its content); `known_processes` (ids) lets child-process references
     be checked."""
-    raw = _read(str(path)) if raw is None else raw
-    if isinstance(raw, Problem):
-        return LoadResult(None, (raw,))
-    source, problems = read_source(path, PROCESS_SCHEMA, raw)
+    content = _read(str(path)) if raw is None else raw
+    if isinstance(content, Problem):
+        return LoadResult(None, (content,))
+    source, problems = read_source(path, PROCESS_SCHEMA, content)
     if problems:
         return LoadResult(None, tuple(problems))
     ctx = Context(source, known_processes=frozenset(known_processes) if known_processes is not None else None)
@@ -83,7 +83,7 @@ def check_process(
         ordered = sorted(ctx.problems, key=lambda p: (p.line, p.column, p.message))
         return LoadResult(None, tuple(ordered))
     spec = build_process(source.data, str(path))
-    return LoadResult(replace(spec, text=raw.decode("utf-8")), ())
+    return LoadResult(replace(spec, text=content.decode("utf-8")), ())
 
 
 def load_process(path: str | Path, known_processes: Iterable[str] | None = None) -> ProcessSpec:
