@@ -11,7 +11,7 @@ import argparse
 import json
 import signal
 import sys
-import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -192,18 +192,21 @@ def _act(args: Any, command: Callable[[Engine, Actor], Outcome]) -> int:
 
 
 def _worker(args: Any) -> int:
-    stop = threading.Event()
+    # A plain flag, not a threading.Event: setting an Event from a signal handler deadlocks when the
+    # signal lands while the main thread holds the Event's lock inside wait(). A pause runs to its
+    # end after the handler, so the worker stops within one --interval.
+    stopped: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda number, _: stopped.append(number))
     with _engine(args) as engine:
         engine.subscribe(lambda event: print(_event_line(engine, event), flush=True), *_WORKER_SHOWS)
         where = store_location(args.store)
         print(f"worker on {where}: firing due timers as they fall due (stop with Ctrl-C)", flush=True)
-        while not stop.is_set():
+        while not stopped:
             if engine.work(limit=args.limit) == 0:
                 if args.once:
                     break
-                stop.wait(args.interval)
+                time.sleep(args.interval)
     print("worker stopped", flush=True)
     return 0
 
