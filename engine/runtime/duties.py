@@ -21,9 +21,7 @@ SCOPE_ANCHORS = (AnchorKind.SCOPE_START, AnchorKind.INSTANCE_START)
 
 def visible(spec: ProcessSpec, instance: Instance) -> tuple[DutySpec, ...]:
     """The duties that can be created or satisfied now: the instance's and the current stage's."""
-    if instance.finished or not instance.stage:
-        return spec.duties
-    return spec.duties + spec.stage(instance.stage).duties
+    return spec.duties_in("" if instance.finished else instance.stage)
 
 
 def anchored_on(spec: ProcessSpec, instance: Instance, kind: AnchorKind, ref: str) -> list[DutySpec]:

@@ -199,7 +199,7 @@ def satisfy(
     for duty in visible(spec, instance):
         if not satisfied_by(duty, form=form, signed=signed, event=event, trigger=trigger):
             continue
-        oldest = next((d for d in instance.duties.values() if d.id == duty.id and d.is_open), None)
+        oldest = instance.open_duty(duty.id)
         if oldest is None:
             continue
         context.emit(instance, EventType.DUTY_SATISFIED, {"key": oldest.key, "duty": duty.id, "by": how})
@@ -290,9 +290,7 @@ def _open_anchored(
         )
         if start is None:
             continue
-        if kind in (AnchorKind.RECORD, AnchorKind.FIELD) and any(
-            d.id == duty.id and d.is_open for d in instance.duties.values()
-        ):
+        if kind in (AnchorKind.RECORD, AnchorKind.FIELD) and instance.open_duty(duty.id) is not None:
             continue
         _create(context, spec, instance, duty, start)
 

@@ -372,8 +372,9 @@ class Engine:
     ) -> Outcome:
         now = self.clock.now()
         self._fire_due(now, move_clock=False)
-        fingerprint = json.dumps([name, target, args], sort_keys=True, default=str, ensure_ascii=False)
+        fingerprint = ""
         if key:
+            fingerprint = json.dumps([name, target, args], sort_keys=True, default=str, ensure_ascii=False)
             seen = self.store.command(key)
             if seen is not None:
                 if seen.fingerprint == fingerprint:
@@ -384,16 +385,20 @@ class Engine:
                 self._record_refusal(name, target, actor, "", refusal, None)
                 raise refusal
         tx = Transaction(now, actor, key)
+        remembered: StoredCommand | None = None  # only a keyed command is remembered
         try:
             instance_id = body(tx)
         except CommandRefused as refusal:
             self._roll_back(tx)
-            remembered = StoredCommand(key=key, fingerprint=fingerprint, result=_refusal_data(refusal))
-            self._record_refusal(name, target, actor, key, refusal, remembered if key else None)
+            if key:
+                remembered = StoredCommand(key=key, fingerprint=fingerprint, result=_refusal_data(refusal))
+            self._record_refusal(name, target, actor, key, refusal, remembered)
             raise
+        if key:
+            result = {"instance": instance_id, "events": [[e.instance, e.sequence] for e in tx.events]}
+            remembered = StoredCommand(key=key, fingerprint=fingerprint, result=result)
+        self._commit(tx, remembered)
         outcome = Outcome(instance_id, tuple(tx.events))
-        result = {"instance": instance_id, "events": [[e.instance, e.sequence] for e in tx.events]}
-        self._commit(tx, StoredCommand(key=key, fingerprint=fingerprint, result=result) if key else None)
         self._fire_due(now, move_clock=False)
         return outcome
 

@@ -119,6 +119,9 @@ class Instance:
         self.variables: dict[str, Any] = {}
         self.records: dict[str, list[Record]] = {}
         self.duties: dict[str, Duty] = {}
+        self._open: dict[str, Duty] = {}
+        """The open ones among `duties`, in the order they opened: a year-long instance has hundreds
+        of duties, and every action asks which are open."""
         self.opened: dict[str, int] = {}
         self.series: dict[str, Series] = {}
         self.rounds: dict[str, int] = {}
@@ -144,7 +147,11 @@ class Instance:
         return self.status is Status.COMPLETED
 
     def open_duties(self) -> list[Duty]:
-        return [d for d in self.duties.values() if d.is_open]
+        return list(self._open.values())
+
+    def open_duty(self, duty_id: str) -> Duty | None:
+        """The oldest open occurrence of a duty."""
+        return next((d for d in self._open.values() if d.id == duty_id), None)
 
     def breaches(self) -> list[Duty]:
         return [d for d in self.duties.values() if d.breached_at is not None]
@@ -160,7 +167,7 @@ class Instance:
 
     def snapshot(self) -> dict[str, Any]:
         """Every piece of state as plain data, for comparing two instances."""
-        state = {name: value for name, value in vars(self).items() if name != "journal"}
+        state = {name: value for name, value in vars(self).items() if name not in ("journal", "_open")}
         state["duties"] = {key: asdict(duty) for key, duty in self.duties.items()}
         state["records"] = {form: [asdict(r) for r in versions] for form, versions in self.records.items()}
         state["series"] = {key: asdict(s) for key, s in self.series.items()}
@@ -231,7 +238,7 @@ class Instance:
     def _duty_opened(self, event: Event) -> None:
         data = event.data
         self.opened[data["duty"]] = self.opened.get(data["duty"], 0) + 1
-        self.duties[data["key"]] = Duty(
+        self.duties[data["key"]] = self._open[data["key"]] = Duty(
             key=data["key"],
             id=data["duty"],
             stage=data["stage"],
@@ -249,6 +256,7 @@ class Instance:
         duty = self.duties[event.data["key"]]
         duty.status = DutyStatus.SATISFIED
         duty.satisfied_at = event.at
+        self._open.pop(duty.key, None)
 
     def _duty_breached(self, event: Event) -> None:
         self.duties[event.data["key"]].breached_at = event.at
@@ -261,6 +269,7 @@ class Instance:
         duty = self.duties[event.data["key"]]
         duty.status = DutyStatus.CANCELLED
         duty.cancelled_at = event.at
+        self._open.pop(duty.key, None)
 
     def _child_started(self, event: Event) -> None:
         self.children[event.data["child"]] = False

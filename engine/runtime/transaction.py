@@ -20,6 +20,7 @@ class Transaction:
         self.at = at
         self.actor = actor
         self.key = key
+        self.roles = tuple(sorted(actor.roles))
         self.fired_at = fired_at
         """When a timer due at `at` actually fired, if later (the engine was down): noted in its events."""
         self.schedules: list[tuple[str, datetime, datetime | None]] = []
@@ -30,14 +31,16 @@ class Transaction:
         self.undo: list[Callable[[], None]] = []
 
     def emit(self, instance: Instance, event_type: EventType, data: dict[str, Any]) -> Event:
-        self.before.setdefault(instance.id, (instance, len(instance.journal)))
+        length = len(instance.journal)
+        if instance.id not in self.before:
+            self.before[instance.id] = (instance, length)
         at = self.at if instance.updated_at is None else max(self.at, instance.updated_at)
         event = Event(
             instance=instance.id,
-            sequence=len(instance.journal) + 1,
+            sequence=length + 1,
             at=at,
             actor=self.actor.id,
-            roles=tuple(sorted(self.actor.roles)),
+            roles=self.roles,
             type=event_type,
             data=data if self.fired_at is None else {**data, "fired_at": iso(self.fired_at)},
             key=self.key,

@@ -301,26 +301,49 @@ class ProcessSpec:
     path: str = ""
     text: str = field(default="", compare=False, repr=False)
     """The YAML the definition was read from, kept so a durable store can hand it to other engines."""
+    _index: _Index = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", _Index(self))
 
     def stage(self, stage_id: str) -> StageSpec:
-        return next(s for s in self.stages if s.id == stage_id)
+        return self._index.stages[stage_id]
 
     def form(self, form_id: str) -> FormSpec:
-        return next(f for f in self.forms if f.id == form_id)
+        return self._index.forms[form_id]
 
     def role(self, role_id: str) -> RoleSpec:
-        return next(r for r in self.roles if r.id == role_id)
+        return self._index.roles[role_id]
 
     def event(self, event_id: str) -> EventSpec:
-        return next(e for e in self.events if e.id == event_id)
+        return self._index.events[event_id]
 
     def decision_table(self, table_id: str) -> DecisionTableSpec:
-        return next(t for t in self.decision_tables if t.id == table_id)
+        return self._index.tables[table_id]
 
     def duty(self, duty_id: str) -> DutySpec:
         """A duty by id, instance-wide or of any stage (ids are unique within a process)."""
-        return next(d for d in self.all_duties() if d.id == duty_id)
+        return self._index.duties[duty_id]
 
     def all_duties(self) -> tuple[DutySpec, ...]:
         """Instance-scoped duties first, then each stage's, in document order."""
         return self.duties + tuple(d for s in self.stages for d in s.duties)
+
+    def duties_in(self, stage_id: str) -> tuple[DutySpec, ...]:
+        """The instance-scoped duties and those of stage `stage_id` ("" for none)."""
+        return self._index.duties_in[stage_id]
+
+
+class _Index:
+    """A definition's parts by id: commands name them, and each would otherwise be a linear search."""
+
+    __slots__ = ("duties", "duties_in", "events", "forms", "roles", "stages", "tables")
+
+    def __init__(self, spec: ProcessSpec) -> None:
+        self.stages = {s.id: s for s in spec.stages}
+        self.forms = {f.id: f for f in spec.forms}
+        self.roles = {r.id: r for r in spec.roles}
+        self.events = {e.id: e for e in spec.events}
+        self.tables = {t.id: t for t in spec.decision_tables}
+        self.duties = {d.id: d for d in spec.all_duties()}
+        self.duties_in = {"": spec.duties} | {s.id: spec.duties + s.duties for s in spec.stages}

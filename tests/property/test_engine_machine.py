@@ -208,6 +208,14 @@ class EngineLaws(RuleBasedStateMachine):
                     assert entry.at == breached.breached_at
 
     @invariant()
+    def the_open_duties_are_those_open_in_the_order_they_opened(self) -> None:
+        for instance in self.instances():
+            scanned = [d for d in instance.duties.values() if d.status is DutyStatus.OPEN]
+            assert instance.open_duties() == scanned
+            for duty in {d.id for d in instance.duties.values()}:
+                assert instance.open_duty(duty) == next((d for d in scanned if d.id == duty), None)
+
+    @invariant()
     def no_duty_outlives_its_scope(self) -> None:
         for instance in self.instances():
             for duty in instance.open_duties():

@@ -36,6 +36,22 @@ def test_process_loads_without_problems(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", PROCESS_FILES, ids=lambda p: p.stem)
+def test_every_part_is_found_by_its_id(path: Path) -> None:
+    spec = load(path)
+    for stage in spec.stages:
+        assert spec.stage(stage.id) is stage
+        assert spec.duties_in(stage.id) == spec.duties + stage.duties
+    assert spec.duties_in("") == spec.duties
+    assert [spec.duty(d.id) for d in spec.all_duties()] == list(spec.all_duties())
+    assert all(spec.form(f.id) is f for f in spec.forms)
+    assert all(spec.event(e.id) is e for e in spec.events)
+    assert all(spec.role(r.id) is r for r in spec.roles)
+    assert all(spec.decision_table(t.id) is t for t in spec.decision_tables)
+    with pytest.raises(KeyError):
+        spec.stage("no-such-stage")
+
+
+@pytest.mark.parametrize("path", PROCESS_FILES, ids=lambda p: p.stem)
 def test_process_file_declares_its_schema_for_editors(path: Path) -> None:
     assert path.read_text("utf-8").startswith(
         "# yaml-language-server: $schema=../schemas/process.schema.json\n"
