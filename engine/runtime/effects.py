@@ -31,7 +31,7 @@ from engine.runtime.machine import Attempt, Choice, record_trigger
 from engine.runtime.timing import Wake, WakeKind, series_ref
 from engine.runtime.transaction import Transaction
 from engine.spec.model import AnchorKind, DutySpec, EventSpec, FormSpec, ProcessSpec
-from engine.time.calendar import BusinessCalendar, calendar_for
+from engine.time.calendar import BusinessCalendar
 
 if TYPE_CHECKING:
     from engine.runtime.engine import Engine
@@ -367,4 +367,4 @@ def _open(
 
 
 def _calendar(spec: ProcessSpec) -> BusinessCalendar:
-    return calendar_for(spec.calendar)
+    return spec.business_calendar()

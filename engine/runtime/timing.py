@@ -45,15 +45,17 @@ def series_ref(duty: str) -> str:
 class Wakeups:
     def __init__(self) -> None:
         self._queue: TimerQueue[Wake] = TimerQueue()
-        self._armed: dict[str, dict[str, list[Timer[Wake]]]] = {}
-        """Instance id → ref → its pending timers."""
+        self._armed: dict[str, dict[str, list[tuple[Timer[Wake], StoredTimer]]]] = {}
+        """Instance id → ref → its pending timers, each with the form a store keeps (every commit
+        lists the instance's timers, so that form is made once per timer)."""
 
     def __len__(self) -> int:
         return len(self._queue)
 
     def schedule(self, wake: Wake) -> None:
         timer = self._queue.schedule(wake.at, wake)
-        self._armed.setdefault(wake.target, {}).setdefault(wake.ref, []).append(timer)
+        stored = StoredTimer(wake.kind.value, wake.ref, wake.at)
+        self._armed.setdefault(wake.target, {}).setdefault(wake.ref, []).append((timer, stored))
 
     def next_due(self) -> datetime | None:
         return self._queue.next_due()
@@ -64,22 +66,20 @@ class Wakeups:
             wake = timer.payload
             refs = self._armed.get(wake.target, {})
             timers = refs.get(wake.ref, [])
-            if timer in timers:
-                timers.remove(timer)
-                if not timers:
-                    del refs[wake.ref]
+            for index, (armed, _) in enumerate(timers):
+                if armed is timer:
+                    del timers[index]
+                    if not timers:
+                        del refs[wake.ref]
+                    break
             yield wake
 
     def pending(self, target: str) -> tuple[StoredTimer, ...]:
         """The timers armed for an instance, as a store keeps them."""
-        return tuple(
-            StoredTimer(t.payload.kind.value, t.payload.ref, t.payload.at)
-            for armed in self._armed.get(target, {}).values()
-            for t in armed
-        )
+        return tuple(stored for armed in self._armed.get(target, {}).values() for _, stored in armed)
 
     def disarm(self, instance: str, ref: str) -> None:
-        for timer in self._armed.get(instance, {}).pop(ref, []):
+        for timer, _ in self._armed.get(instance, {}).pop(ref, []):
             self._queue.cancel(timer)
 
     def track(self, event: Event) -> None:

@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 from engine.conditions import Condition
-from engine.time.calendar import CalendarSpec
+from engine.time.calendar import BusinessCalendar, CalendarSpec, calendar_for
 from engine.time.durations import Duration
 from engine.time.recurrence import OnNonWorking, RecurrenceSpec
 
@@ -333,11 +333,19 @@ class ProcessSpec:
         """The instance-scoped duties and those of stage `stage_id` ("" for none)."""
         return self._index.duties_in[stage_id]
 
+    def business_calendar(self) -> BusinessCalendar:
+        """The evaluated calendar, shared with every definition of the same calendar; asked for at
+        every deadline, so it is found once rather than by hashing the calendar each time."""
+        index = self._index
+        if index.calendar is None:
+            index.calendar = calendar_for(self.calendar)
+        return index.calendar
+
 
 class _Index:
     """A definition's parts by id: commands name them, and each would otherwise be a linear search."""
 
-    __slots__ = ("duties", "duties_in", "events", "forms", "roles", "stages", "tables")
+    __slots__ = ("calendar", "duties", "duties_in", "events", "forms", "roles", "stages", "tables")
 
     def __init__(self, spec: ProcessSpec) -> None:
         self.stages = {s.id: s for s in spec.stages}
@@ -347,3 +355,4 @@ class _Index:
         self.tables = {t.id: t for t in spec.decision_tables}
         self.duties = {d.id: d for d in spec.all_duties()}
         self.duties_in = {"": spec.duties} | {s.id: spec.duties + s.duties for s in spec.stages}
+        self.calendar: BusinessCalendar | None = None

@@ -123,6 +123,8 @@ class BusinessCalendar:
                 raise TimeError(f"the holidays package has no subdivision '{spec.subdivision}'") from error
         self._weekday_hours = dict(spec.weekday_hours)
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
+        self._steps: dict[tuple[date, int], date] = {}
+        """(day, ±1) → the nearest working day after or before it: every working-day deadline asks."""
 
     # -- days ------------------------------------------------------------------------------------
     def is_working_day(self, day: date) -> bool:
@@ -148,11 +150,16 @@ class BusinessCalendar:
         return self._step_to_working_day(day, -1)
 
     def _step_to_working_day(self, day: date, step: int) -> date:
+        found = self._steps.get((day, step))
+        if found is not None:
+            return found
+        cursor = day
         for _ in range(SEARCH_LIMIT_DAYS):
-            day += timedelta(days=step)
-            if self.working_intervals(day):
-                return day
-        raise TimeError(f"the calendar has no working day within {SEARCH_LIMIT_DAYS} days of {day}")
+            cursor += timedelta(days=step)
+            if self.working_intervals(cursor):
+                self._steps[day, step] = cursor
+                return cursor
+        raise TimeError(f"the calendar has no working day within {SEARCH_LIMIT_DAYS} days of {cursor}")
 
     def local_date(self, moment: datetime) -> date:
         return require_aware(moment).astimezone(self.tz).date()

@@ -71,29 +71,46 @@ def occurrences(rule: RecurrenceSpec, anchor: datetime, calendar: BusinessCalend
 
 
 class Series:
-    """The instants of one rule from one anchor, each computed once: a recurring duty asks for its
+    """The instants of one rule from one anchor, walked forward once: a recurring duty asks for its
     next instant at every occurrence, and recomputing the series from the anchor each time would
-    cost the square of its length (a cron step costs a tenth of a millisecond)."""
+    cost the square of its length (a cron step costs a tenth of a millisecond). Only the latest
+    instant is kept, so a long series costs no more memory than a short one; asking for an earlier
+    index starts again from the anchor."""
 
-    __slots__ = ("_instants", "_known")
+    __slots__ = ("_anchor", "_calendar", "_index", "_instant", "_instants", "_rule")
 
     def __init__(self, rule: RecurrenceSpec, anchor: datetime, calendar: BusinessCalendar) -> None:
-        self._instants = occurrences(rule, anchor, calendar)
-        self._known: list[datetime] = []
+        self._rule = rule
+        self._anchor = anchor
+        self._calendar = calendar
+        self._instants: Iterator[datetime]
+        self._index: int
+        self._instant: datetime | None
+        self._restart()
 
     def nth(self, index: int) -> datetime | None:
         """The `index`-th (0-based) instant, or None past the series' end."""
-        while len(self._known) <= index:
+        if index < self._index:
+            self._restart()
+        while self._index < index:
             following = next(self._instants, None)
             if following is None:
                 return None
-            self._known.append(following)
-        return self._known[index]
+            self._index += 1
+            self._instant = following
+        return self._instant
+
+    def _restart(self) -> None:
+        self._instants = occurrences(self._rule, self._anchor, self._calendar)
+        self._index = -1
+        self._instant = None
 
 
-@functools.lru_cache(maxsize=16_384)
+@functools.lru_cache(maxsize=65_536)
 def series(rule: RecurrenceSpec, anchor: datetime, calendar: BusinessCalendar) -> Series:
-    """The one `Series` of `rule` from `anchor` while it is in use (the least recently used go)."""
+    """The one `Series` of `rule` from `anchor` while it is in use. The least recently used go
+    (about 55 MB when full, room for the live series of some 30,000 instances); one that went is
+    walked again from its anchor when next asked."""
     return Series(rule, anchor, calendar)
 
 

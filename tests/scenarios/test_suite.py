@@ -3,12 +3,14 @@ exactly; the HTML report has one lane per role and shows every breach."""
 
 from __future__ import annotations
 
+import gc
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from engine.errors import DefinitionError
+from engine.simulation import runner
 from engine.simulation.report import html_report
 from engine.simulation.runner import simulate
 from engine.simulation.scenario import load_scenario
@@ -89,3 +91,26 @@ class _Page(HTMLParser):
             self.breaches.sort()
         elif kind == "case":
             self.cases.append(found["data-case"] or "")
+
+
+def test_the_history_is_kept_from_the_cycle_collector_only_while_simulating(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runner, "FREEZE_EVERY", 2)
+    frozen: list[int] = []
+    simulation = simulate(
+        load_scenario(SUITE[0]), progress=lambda n, total: frozen.append(gc.get_freeze_count())
+    )
+    assert failure_lines(simulation) == []
+    assert len(frozen) > 2 and frozen[:2] == [0, 0] and all(count > 0 for count in frozen[2:])
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_caller_that_freezes_objects_itself_keeps_them_frozen() -> None:
+    gc.freeze()
+    try:
+        simulation = simulate(load_scenario(SUITE[0]))
+        assert failure_lines(simulation) == []
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -109,14 +109,15 @@ def test_a_zero_interval_is_refused() -> None:
 
 
 def test_a_kept_series_gives_each_instant_as_the_whole_series_does() -> None:
-    """`recurrence.series` keeps the instants computed so far; asking out of order, twice, or past
-    the end changes nothing, and two anchors a minute apart meet on the cron's own instants."""
+    """`recurrence.series` keeps its place in the series; asking out of order, twice, or past the end
+    changes nothing, and two anchors a minute apart meet on the cron's own instants."""
     rule = RecurrenceSpec(cron="0 10 1 * *", on_non_working=NEXT, count=13)
     whole = series(rule, "2026-09-15 10:00", limit=20)
     assert len(whole) == 13
     kept = recurrence.series(rule, at("2026-09-15 10:00"), CN)
     assert [kept.nth(i) for i in (5, 0, 12, 5, 3)] == [whole[5], whole[0], whole[12], whole[5], whole[3]]
     assert kept.nth(13) is None and kept.nth(40) is None
+    assert (kept.nth(12), kept.nth(11)) == (whole[12], whole[11])
     assert recurrence.series(rule, at("2026-09-15 10:00"), CN) is kept
     other = recurrence.series(rule, at("2026-09-15 10:01"), CN)
     assert [other.nth(i) for i in range(13)] == whole
