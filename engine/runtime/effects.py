@@ -48,7 +48,7 @@ class Context:
 
     def emit(self, instance: Instance, event_type: EventType, data: dict[str, Any]) -> Event:
         event = self.tx.emit(instance, event_type, data)
-        self.engine.wakeups.track(event)
+        self.engine.wakeups.track(event, instance)
         return event
 
 

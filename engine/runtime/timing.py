@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from engine.runtime.events import Event, EventType, instant
+from engine.runtime.events import Event, EventType
 from engine.runtime.instance import Instance
 from engine.runtime.store import StoredTimer
 from engine.time.timers import Timer, TimerQueue
@@ -82,17 +82,20 @@ class Wakeups:
         for timer, _ in self._armed.get(instance, {}).pop(ref, []):
             self._queue.cancel(timer)
 
-    def track(self, event: Event) -> None:
-        """Arm or disarm what `event` calls for."""
+    def track(self, event: Event, instance: Instance) -> None:
+        """Arm or disarm what `event`, just applied to `instance`, calls for (the instants are the
+        state's own, not parsed again from the event's text)."""
         data = event.data
         if event.type is EventType.DUTY_OPENED:
-            if data["warn_at"]:
-                self._arm(WakeKind.WARN, event.instance, data["key"], instant(data["warn_at"]))
-            self._arm(WakeKind.DUE, event.instance, data["key"], instant(data["due"]))
+            duty = instance.duties[data["key"]]
+            if duty.warn_at is not None:
+                self._arm(WakeKind.WARN, event.instance, duty.key, duty.warn_at)
+            self._arm(WakeKind.DUE, event.instance, duty.key, duty.due)
         elif event.type is EventType.DUTY_SCHEDULED:
             self.disarm(event.instance, series_ref(data["duty"]))
-            if data["next_at"]:
-                self._arm(WakeKind.OPEN, event.instance, series_ref(data["duty"]), instant(data["next_at"]))
+            following = instance.series[data["duty"]].next_at
+            if following is not None:
+                self._arm(WakeKind.OPEN, event.instance, series_ref(data["duty"]), following)
         elif event.type in (EventType.DUTY_SATISFIED, EventType.DUTY_CANCELLED):
             self.disarm(event.instance, data["key"])
         elif event.type is EventType.INSTANCE_COMPLETED:

@@ -159,7 +159,7 @@ class BusinessCalendar:
             if self.working_intervals(cursor):
                 self._steps[day, step] = cursor
                 return cursor
-        raise TimeError(f"the calendar has no working day within {SEARCH_LIMIT_DAYS} days of {cursor}")
+        raise TimeError(f"the calendar has no working day within {SEARCH_LIMIT_DAYS} days of {day}")
 
     def local_date(self, moment: datetime) -> date:
         return require_aware(moment).astimezone(self.tz).date()

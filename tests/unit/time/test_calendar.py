@@ -78,3 +78,5 @@ def test_a_calendar_without_working_time_says_so() -> None:
     calendar = BusinessCalendar(CalendarSpec(timezone="UTC", weekend=(0, 1, 2, 3, 4, 5, 6)))
     with pytest.raises(TimeError, match="no working time within 3660 days"):
         calendar.next_working_instant(at("2026-11-23 10:00"))
+    with pytest.raises(TimeError, match="no working day within 3660 days of 2026-11-23"):
+        calendar.next_working_day(date(2026, 11, 23))
