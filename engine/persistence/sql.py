@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from itertools import groupby
 from typing import Any
 
@@ -336,8 +336,14 @@ def _dialect_sql(sql: str, placeholder: str) -> str:
     return sql if placeholder == "?" else sql.replace("?", placeholder)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON text; one encoder for every value (json.dumps makes one a call for these options)."""
+
+
+@lru_cache(maxsize=1024)
+def _roles_json(roles: tuple[str, ...]) -> str:
+    """Events carry one of a few role sets, each written as JSON once."""
+    return _json(list(roles))
 
 
 def _event_row(event: Event) -> tuple[Any, ...]:
@@ -346,7 +352,7 @@ def _event_row(event: Event) -> tuple[Any, ...]:
         event.sequence,
         iso(event.at),
         event.actor,
-        _json(list(event.roles)),
+        _roles_json(event.roles),
         event.type.value,
         _json(dict(event.data)),
         event.key,
