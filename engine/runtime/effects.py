@@ -31,7 +31,6 @@ from engine.runtime.machine import Attempt, Choice, record_trigger
 from engine.runtime.timing import Wake, WakeKind, series_ref
 from engine.runtime.transaction import Transaction
 from engine.spec.model import AnchorKind, DutySpec, EventSpec, FormSpec, ProcessSpec
-from engine.time.calendar import BusinessCalendar
 
 if TYPE_CHECKING:
     from engine.runtime.engine import Engine
@@ -106,7 +105,7 @@ def enter(
     if stage.end:
         _complete(context, spec, instance)
         return
-    calendar = _calendar(spec)
+    calendar = spec.business_calendar()
     for duty in stage.duties:
         if not applies(duty, instance.variables):
             continue
@@ -132,13 +131,9 @@ def record(
     satisfy(context, spec, instance, form=form.id)
     _open_anchored(context, spec, instance, AnchorKind.RECORD, form.id, data)
     _open_anchored(context, spec, instance, AnchorKind.FIELD, form.id, data)
-    attempt = Attempt(
-        roles=None,
-        variables=instance.variables,
-        has_record=instance.has_record_in_visit,
-        rounds=instance.rounds,
+    choice = context.engine.machine(spec).choose(
+        instance.stage, record_trigger(form.id), attempt(instance, None)
     )
-    choice = context.engine.machine(spec).choose(instance.stage, record_trigger(form.id), attempt)
     if choice is not None:
         enter(context, spec, instance, choice.to, trigger="", via=choice)
 
@@ -281,7 +276,7 @@ def _open_anchored(
     A record (or one of its fields) opens a duty only if no occurrence of it is open: a corrected
     record does not double an obligation. Each event, satisfaction or breach opens a new one.
     """
-    calendar = _calendar(spec)
+    calendar = spec.business_calendar()
     for duty in anchored_on(spec, instance, kind, ref):
         if not applies(duty, instance.variables):
             continue
@@ -299,7 +294,7 @@ def _create(context: Context, spec: ProcessSpec, instance: Instance, duty: DutyS
     if duty.repeat is None:
         _open(context, spec, instance, duty, start, occurrence=1)
         return
-    first = nth_occurrence(duty, start, _calendar(spec), 0)
+    first = nth_occurrence(duty, start, spec.business_calendar(), 0)
     _schedule(context, instance, duty, start, opened=0, next_at=first)
     if first is not None and first <= context.at:
         _open_occurrence(context, spec, instance, duty)
@@ -313,7 +308,7 @@ def _open_occurrence(context: Context, spec: ProcessSpec, instance: Instance, du
     _cancel(context, instance, lapsed, "superseded by the next occurrence")
     occurrence = series.opened + 1
     _open(context, spec, instance, duty, series.next_at, occurrence=occurrence)
-    following = nth_occurrence(duty, series.anchor, _calendar(spec), occurrence)
+    following = nth_occurrence(duty, series.anchor, spec.business_calendar(), occurrence)
     _schedule(context, instance, duty, series.anchor, opened=occurrence, next_at=following)
 
 
@@ -348,7 +343,7 @@ def _open(
     *,
     occurrence: int,
 ) -> None:
-    due = deadline(spec, duty, start, instance.variables, _calendar(spec))
+    due = deadline(spec, duty, start, instance.variables, spec.business_calendar())
     warn_at = warning(duty, due, context.at)
     context.emit(
         instance,
@@ -364,7 +359,3 @@ def _open(
             "occurrence": occurrence,
         },
     )
-
-
-def _calendar(spec: ProcessSpec) -> BusinessCalendar:
-    return spec.business_calendar()
