@@ -106,9 +106,23 @@ _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _installed_version()
+        return value
     module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'engine' has no attribute '{name}'")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def _installed_version() -> str:
+    """The version of the installed distribution: pyproject.toml is its one source, read from the
+    package's metadata (a source tree that is not installed has none)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sopflow")
+    except PackageNotFoundError:
+        return "0+unknown"

@@ -28,11 +28,24 @@ def build_parser(command: str = "") -> argparse.ArgumentParser:
         prog="sopflow",
         description="Run standard operating procedures written as YAML process definitions.",
     )
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="print the installed version of sopflow and exit"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     modules = [MODULES[command]] if command in MODULES else MODULES.values()
     for module in dict.fromkeys(modules):
         importlib.import_module(f"engine.cli.{module}").register(commands)
     return parser
+
+
+class _Version(argparse.Action):
+    """`--version`, reading the version only when asked (from the package's metadata)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import engine
+
+        print(f"sopflow {engine.__version__}")
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,15 +32,17 @@ _JSON_KINDS = {
 
 
 def var_type(schema: dict[str, Any]) -> VarType:
-    """What a condition may assume about a value with this JSON Schema."""
+    """What a condition may assume about a value with this JSON Schema. The semantic checks read
+    schemas that the meta-schema may have refused (that problem is reported on its own), so a
+    malformed `type` or `enum` is read as saying nothing rather than trusted."""
     declared = schema.get("type")
-    names = [declared] if isinstance(declared, str) else list(declared or [])
-    values = schema.get("enum")
+    names = [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []
+    values = schema.get("enum") if isinstance(schema.get("enum"), list) else None
     if "const" in schema:
         values = [schema["const"]]
     kinds: set[Kind] = set()
     for name in names:
-        kinds |= _JSON_KINDS.get(name, set())
+        kinds |= _JSON_KINDS.get(name, set()) if isinstance(name, str) else set()
     if not kinds and values is not None:
         kinds = {kind_of(v) for v in values}
     if not kinds:

@@ -103,9 +103,28 @@ def read_yaml(raw: bytes | str, file: str) -> tuple[Source, list[Problem]]:
         text = raw
     if not text.strip():
         return fail("the file is empty")
+    loader = _loader_class()
+    if _build(text, loader, source, problems) and loader is not yaml.SafeLoader:
+        # Recent libyaml builds refuse nesting past a limit of their own, far above MAX_DEPTH,
+        # while scanning ahead of the events the builder sees. The pure-Python parser scans ahead at
+        # most one line or 1,024 characters: read the text again with it, so that the error is
+        # placed where the nesting goes past MAX_DEPTH.
+        source, problems = Source(file), []
+        _build(text, yaml.SafeLoader, source, problems)
+    if not problems and source.data is None:
+        return fail("the file is empty")
+    return source, problems
+
+
+_TOO_DEEP = f"the document is nested too deeply: the limit is {MAX_DEPTH} levels"
+
+
+def _build(text: str, loader: type, source: Source, problems: list[Problem]) -> bool:
+    """Read `text` into `source`, adding every problem met; True when the parser itself refused the
+    nesting (its error then says so in the builder's words, at the parser's position)."""
     builder = _Builder(source, problems)
     try:
-        for event in yaml.parse(text, Loader=_loader_class()):
+        for event in yaml.parse(text, Loader=loader):
             builder.handle(event)
     except _Abort:
         pass
@@ -113,14 +132,13 @@ def read_yaml(raw: bytes | str, file: str) -> tuple[Source, list[Problem]]:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         detail = error.problem or error.context or "invalid YAML"
-        problems.append(
-            Problem(file=file, line=line, column=column, path=(), message=f"YAML syntax: {detail}")
-        )
+        too_deep = "nesting depth" in detail
+        message = _TOO_DEEP if too_deep else f"YAML syntax: {detail}"
+        problems.append(Problem(file=source.file, line=line, column=column, path=(), message=message))
+        return too_deep
     except yaml.YAMLError as error:
-        problems.append(Problem(file=file, line=1, column=1, path=(), message=f"YAML syntax: {error}"))
-    if not problems and source.data is None:
-        return fail("the file is empty")
-    return source, problems
+        problems.append(Problem(file=source.file, line=1, column=1, path=(), message=f"YAML syntax: {error}"))
+    return False
 
 
 def _loader_class() -> type:
@@ -165,9 +183,7 @@ class _Builder:
             path = self.child_path(event)
             self.source.positions[path] = _position(event)
             if len(self.stack) >= MAX_DEPTH:
-                self.error(
-                    event.start_mark, f"the document is nested more than {MAX_DEPTH} levels deep", path
-                )
+                self.error(event.start_mark, _TOO_DEEP, path)
                 raise _Abort
             self.stack.append(_Frame(container, path, event.anchor, self.count))
             self.bump(event, 1)

@@ -13,10 +13,11 @@ from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
 from engine.runtime.instance import Duty, Instance
 from engine.time.clock import VirtualClock
+from tests.conftest import SHIPPED_PROCESSES
 from tests.unit.time.cn import SHANGHAI, at
 
 PROCESSES = Path(__file__).parents[2] / "processes"
-SPECS = {path.stem: load_process(path) for path in sorted(PROCESSES.glob("*.yaml"))}
+SPECS = {path.stem: load_process(path) for path in SHIPPED_PROCESSES}
 
 REP = Actor.of("li.lei", "sales_rep")
 SUPERVISOR = Actor.of("wang.fang", "sales_supervisor")

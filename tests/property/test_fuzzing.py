@@ -28,7 +28,7 @@ from engine.runtime.events import Actor
 from engine.simulation.scenario import load_scenario
 from engine.spec.model import fields_schema
 from engine.time.clock import VirtualClock
-from tests.conftest import PROCESSES, ROOT
+from tests.conftest import PROCESSES, ROOT, SHIPPED_PROCESSES
 from tests.processes.harness import SPECS
 from tests.property.values import JSON_VALUES, valid
 from tests.unit.time.cn import at
@@ -37,7 +37,7 @@ SCENARIOS = ROOT / "scenarios"
 NO_HANG = settings(deadline=timedelta(seconds=20))
 """Loading a mutated file must finish; the deadline is generous so a slow machine is not a failure."""
 
-PROCESS_FILES = sorted(PROCESSES.glob("*.yaml"))
+PROCESS_FILES = SHIPPED_PROCESSES
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
 
 

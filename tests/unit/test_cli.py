@@ -1,24 +1,44 @@
 """The command line: exit codes, output formats and messages scripts can rely on."""
 
 import json
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+import engine
 from engine.cli import main
+from tests.conftest import SHIPPED_PROCESSES
 
 ROOT = Path(__file__).resolve().parents[2]
 R0 = str(ROOT / "processes" / "sales-rapid-response.yaml")
 BROKEN = str(ROOT / "tests" / "corpus" / "unknown-role-owner.yaml")
 
 
-def test_validate_valid_files(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(ROOT / "processes")]) == 0
+def test_validate_valid_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The shipped folder, with a process owner's own file added beside the shipped ones."""
+    folder = tmp_path / "processes"
+    shutil.copytree(ROOT / "processes", folder)
+    ticket = (ROOT / "tests" / "persistence" / "ticket.yaml").read_text("utf-8")
+    (folder / "extra.yaml").write_text(ticket.replace("id: ticket", "id: acme-ticket"), "utf-8")
+    assert main(["validate", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "sales-rapid-response v1: 7 stages, 24 duties, 12 forms" in out
-    assert out.count("ok ") == 5
+    assert f"ok   {folder / 'sales-rapid-response.yaml'}: sales-rapid-response v1: 7 stages, 24 duties" in out
+    for path in (*SHIPPED_PROCESSES, folder / "extra.yaml"):
+        assert f"ok   {folder / path.name}: " in out
+    assert f"ok   {folder / 'extra.yaml'}: acme-ticket v1: 2 stages" in out
+
+
+def test_version_is_the_pyprojects(capsys: pytest.CaptureFixture[str]) -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out == f"sopflow {declared}\n"
+    assert engine.__version__ == declared
 
 
 def test_validate_imports_neither_the_runtime_nor_the_simulator() -> None:
@@ -138,9 +158,6 @@ def test_due_refuses_bad_input_with_exit_2(
 
 
 def test_python_dash_m_engine_works() -> None:
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-m", "engine", "validate", R0], capture_output=True, text=True, check=False
     )

@@ -15,9 +15,10 @@ from engine.render.document import to_html, to_markdown
 from engine.render.graph import to_dot, to_mermaid
 from engine.render.handbook import handbook
 from engine.spec.model import ProcessSpec
+from tests.conftest import SHIPPED_PROCESSES
 
 ROOT = Path(__file__).resolve().parents[2]
-PROCESS_FILES = sorted((ROOT / "processes").glob("*.yaml"))
+PROCESS_FILES = SHIPPED_PROCESSES
 GOLDEN = ROOT / "tests" / "golden"
 RULE = re.compile(r"^- (R\d\.\d+[a-z]?) — ", re.MULTILINE)
 

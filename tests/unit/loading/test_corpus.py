@@ -77,7 +77,7 @@ def test_many_megabytes(tmp_path: Path) -> None:
 def test_deep_nesting(tmp_path: Path) -> None:
     content = b"id: deep\nx: " + b"[" * 100_000 + b"]" * 100_000 + b"\n"
     assert hostile(tmp_path, content) == [
-        f"2:{3 + MAX_DEPTH}: the document is nested more than {MAX_DEPTH} levels deep"
+        f"2:{3 + MAX_DEPTH}: the document is nested too deeply: the limit is {MAX_DEPTH} levels"
     ]
 
 
