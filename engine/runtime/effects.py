@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from engine.runtime.duties import (
     SCOPE_ANCHORS,
@@ -27,19 +27,31 @@ from engine.runtime.duties import (
 )
 from engine.runtime.events import Event, EventType, iso
 from engine.runtime.instance import Duty, Instance
-from engine.runtime.machine import Attempt, Choice, record_trigger
-from engine.runtime.timing import Wake, WakeKind, series_ref
+from engine.runtime.machine import Attempt, Choice, StageMachine, record_trigger
+from engine.runtime.timing import Wake, WakeKind, Wakeups, series_ref
 from engine.runtime.transaction import Transaction
 from engine.spec.model import AnchorKind, DutySpec, EventSpec, FormSpec, ProcessSpec
 
-if TYPE_CHECKING:
-    from engine.runtime.engine import Engine
+
+class Host(Protocol):
+    """The little that effects need of the engine running them: its timers, its exit machines, the
+    instances it holds and the making of new ones. The engine implements it; effects know no more
+    of the engine than this."""
+
+    @property
+    def wakeups(self) -> Wakeups: ...
+
+    def machine(self, spec: ProcessSpec) -> StageMachine: ...
+
+    def instance(self, instance_id: str) -> Instance: ...
+
+    def new_instance(self, tx: Transaction, process: str) -> Instance: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Context:
     tx: Transaction
-    engine: Engine
+    host: Host
 
     @property
     def at(self) -> datetime:
@@ -47,13 +59,13 @@ class Context:
 
     def emit(self, instance: Instance, event_type: EventType, data: dict[str, Any]) -> Event:
         event = self.tx.emit(instance, event_type, data)
-        self.engine.wakeups.track(event, instance)
+        self.host.wakeups.track(event, instance)
         return event
 
 
 def begin(context: Context, spec: ProcessSpec, variables: dict[str, Any], parent: Instance | None) -> str:
     """Create an instance, open its instance-wide duties and enter its first stage."""
-    instance = context.engine.new_instance(context.tx, spec.id)
+    instance = context.host.new_instance(context.tx, spec.id)
     context.emit(
         instance,
         EventType.INSTANCE_STARTED,
@@ -86,7 +98,7 @@ def enter(
     _cancel(context, instance, [d for d in instance.open_duties() if d.stage], "stage left")
     for series in instance.series.values():
         if series.stage:
-            context.engine.wakeups.disarm(instance.id, series_ref(series.duty))
+            context.host.wakeups.disarm(instance.id, series_ref(series.duty))
     counted = via is not None and via.exit.max_rounds is not None and not via.fallback
     context.emit(
         instance,
@@ -131,7 +143,7 @@ def record(
     satisfy(context, spec, instance, form=form.id)
     _open_anchored(context, spec, instance, AnchorKind.RECORD, form.id, data)
     _open_anchored(context, spec, instance, AnchorKind.FIELD, form.id, data)
-    choice = context.engine.machine(spec).choose(
+    choice = context.host.machine(spec).choose(
         instance.stage, record_trigger(form.id), attempt(instance, None)
     )
     if choice is not None:
@@ -242,7 +254,7 @@ def _complete(context: Context, spec: ProcessSpec, instance: Instance) -> None:
     _cancel(context, instance, instance.open_duties(), "instance completed")
     context.emit(instance, EventType.INSTANCE_COMPLETED, {"stage": instance.stage})
     if instance.parent:
-        parent = context.engine.instance(instance.parent)
+        parent = context.host.instance(instance.parent)
         if not parent.finished:
             context.emit(
                 parent,

@@ -301,7 +301,7 @@ class Engine:
     # Internals
 
     def _context(self, tx: Transaction) -> effects.Context:
-        return effects.Context(tx=tx, engine=self)
+        return effects.Context(tx=tx, host=self)
 
     def machine(self, spec: ProcessSpec) -> StageMachine:
         return self._machines[spec.id, spec.version]
