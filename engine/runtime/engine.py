@@ -208,14 +208,20 @@ class Engine:
     # Time
 
     def run_due(self) -> int:
-        """Fire every timer due by the clock's now; returns how many fired."""
+        """Fire every timer due by the clock's now, those due at now included (this ends the
+        instant: a command at now would come after them); returns how many fired."""
         return self._fire_due(self.clock.now(), move_clock=False)
 
-    def advance_to(self, moment: datetime) -> int:
-        """Move a virtual clock to `moment`, firing each timer on the way at its own due instant."""
+    def advance_to(self, moment: datetime, *, inclusive: bool = True) -> int:
+        """Move a virtual clock to `moment`, firing each timer on the way at its own due instant.
+
+        At one instant, commands come before the timers due at it: a duty done at its due instant
+        is met. `inclusive=False` stops short of the timers due at `moment` itself, so that commands
+        at `moment` can still be applied before them; they fire when the instant ends (`run_due`,
+        the next advance, or a command at a later instant)."""
         if not isinstance(self.clock, VirtualClock):
             raise SopflowError("advance_to needs a VirtualClock; with the system clock call run_due()")
-        fired = self._fire_due(moment, move_clock=True)
+        fired = self._fire_due(moment, move_clock=True, inclusive=inclusive)
         self.clock.set(moment)
         return fired
 
@@ -370,7 +376,7 @@ class Engine:
         body: Callable[[Transaction], str],
     ) -> Outcome:
         now = self.clock.now()
-        self._fire_due(now, move_clock=False)
+        self._fire_due(now, move_clock=False, inclusive=False)  # a command at t precedes t's timers
         fingerprint = ""
         if key:
             fingerprint = json.dumps([name, target, args], sort_keys=True, default=str, ensure_ascii=False)
@@ -398,7 +404,7 @@ class Engine:
             remembered = StoredCommand(key=key, fingerprint=fingerprint, result=result)
         self._commit(tx, remembered)
         outcome = Outcome(instance_id, tuple(tx.events))
-        self._fire_due(now, move_clock=False)
+        self._fire_due(now, move_clock=False, inclusive=False)  # what it made overdue breaches at once
         return outcome
 
     def _repeat(self, seen: StoredCommand) -> Outcome:
@@ -476,12 +482,12 @@ class Engine:
                 if not types or event.type in types:
                     callback(event)
 
-    def _fire_due(self, until: datetime, *, move_clock: bool) -> int:
+    def _fire_due(self, until: datetime, *, move_clock: bool, inclusive: bool = True) -> int:
         following = self._wakeups.next_due()
-        if following is None or following > until:  # the common case: each command asks twice
-            return 0
+        if following is None or following > until or (following == until and not inclusive):
+            return 0  # the common case: each command asks twice
         fired = 0
-        for wake in self._wakeups.due(until):
+        for wake in self._wakeups.due(until, inclusive=inclusive):
             if move_clock and isinstance(self.clock, VirtualClock) and wake.at > self.clock.now():
                 self.clock.set(wake.at)
             tx = self._timer_transaction(wake.at)

@@ -60,9 +60,10 @@ class Wakeups:
     def next_due(self) -> datetime | None:
         return self._queue.next_due()
 
-    def due(self, until: datetime) -> Iterator[Wake]:
-        """The wakes due by `until`, in time order, including those scheduled while iterating."""
-        for timer in self._queue.pop_due(until):
+    def due(self, until: datetime, *, inclusive: bool = True) -> Iterator[Wake]:
+        """The wakes due by `until` (before it, not inclusive), in time order, including those
+        scheduled while iterating."""
+        for timer in self._queue.pop_due(until, inclusive=inclusive):
             wake = timer.payload
             refs = self._armed.get(wake.target, {})
             timers = refs.get(wake.ref, [])

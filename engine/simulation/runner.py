@@ -81,7 +81,7 @@ def simulate(
     engine.subscribe(simulation.events.append)
     with _history_frozen() as freeze:
         for number, step in enumerate(scenario.steps, 1):
-            engine.advance_to(step.at)
+            engine.advance_to(step.at, inclusive=False)  # a step at t comes before t's timers
             if step.action:
                 _perform(simulation, step)
             if step.expect:

@@ -67,8 +67,9 @@ class TimerQueue(Generic[P]):
         self._drop_cancelled()
         return self._heap[0][2].due if self._heap else None
 
-    def pop_due(self, until: datetime) -> Iterator[Timer[P]]:
-        """Yield the timers due at or before `until` in (due, sequence) order, removing each.
+    def pop_due(self, until: datetime, *, inclusive: bool = True) -> Iterator[Timer[P]]:
+        """Yield the timers due at or before `until` (strictly before it with `inclusive=False`) in
+        (due, sequence) order, removing each.
 
         Timers scheduled while iterating are seen too if they are due by `until`, so a timer that
         re-arms itself (a recurring duty) fires at every instant up to `until`.
@@ -80,7 +81,7 @@ class TimerQueue(Generic[P]):
             if timer.cancelled:
                 heapq.heappop(heap)
                 continue
-            if key > limit:
+            if key > limit or (key == limit and not inclusive):
                 return
             heapq.heappop(heap)
             timer.fired = True

@@ -28,6 +28,7 @@ from tests.processes.harness import (
     open_keys,
     stages_entered,
 )
+from tests.unit.time.cn import at
 
 R0 = "sales-rapid-response"
 MakeRun = Callable[[str], Run]
@@ -161,6 +162,22 @@ def test_r0_1b_confirmation_breached_at_five_minutes_and_escalated(run: MakeRun)
     r.happen(case, "customer_contacted", REP, {"method": "im"})
     late = duty(case, "confirm_details#1")
     assert late.satisfied_at is not None and not late.met  # done, but late
+
+
+def test_r0_1b_a_confirmation_at_the_fifth_minute_exactly_is_in_time(run: MakeRun) -> None:
+    """At one instant, commands come before the timers due at it: done at 10:05:00, due 10:05:00,
+    the duty is met; advancing past 10:05 first (the timers of 10:05 fire) makes the call late."""
+    r = run("2026-11-23 10:00")
+    on_time, late = r.start(R0, request(), REP), r.start(R0, request(), REP)
+    r.engine.advance_to(at("2026-11-23 10:05"), inclusive=False)
+    r.happen(on_time, "customer_contacted", REP, {"method": "phone"})
+    assert duty(r.now(on_time), "confirm_details#1").outcome == "met"
+    assert breaches(r.now(late)) == []  # its deadline is this instant: not yet passed
+    r.engine.run_due()  # the instant ends
+    assert breaches(r.now(late)) == [("confirm_details#1", "2026-11-23 10:05")]
+    r.happen(late, "customer_contacted", REP, {"method": "phone"})
+    assert duty(r.now(late), "confirm_details#1").outcome == "late"
+    assert duty(r.now(on_time), "confirm_details#1").outcome == "met"
 
 
 def test_r0_level_1_happy_path_from_receipt_to_closure(run: MakeRun) -> None:
