@@ -76,6 +76,12 @@ def _describe(source: Source, error: Any) -> list[Problem]:
     if keyword == "pattern":
         form = error.schema.get("description") or error.validator_value
         return [source.problem(path, f"{error.instance!r} does not have the required form: {form}")]
+    if keyword == "uniqueItems" and isinstance(error.instance, list):
+        seen: list[Any] = []
+        for index, item in enumerate(error.instance):
+            if item in seen:
+                return [source.problem((*path, index), f"{item!r} is listed twice")]
+            seen.append(item)
     if _is_choice(error):
         options = error.validator_value
         given = [o for o in options if all(key in error.instance for key in o["required"])]
