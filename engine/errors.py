@@ -94,6 +94,7 @@ class Reason(Enum):
     ROUND_LIMIT = "round_limit"
     NOTHING_TO_SIGN = "nothing_to_sign"
     ALREADY_SIGNED = "already_signed"
+    SAME_SIGNER = "same_signer"
     KEY_REUSED = "key_reused"
 
 

@@ -128,6 +128,7 @@ def _form(name: str, body: dict[str, Any]) -> FormSpec:
         fields=_fields(body["fields"]),
         filled_by=tuple(body["filled_by"]),
         signed_by=tuple(body.get("signed_by", ())),
+        distinct_signers=body.get("distinct_signers", True),
         sets=tuple(body.get("sets", {}).items()),
         rules=tuple(body.get("rules", ())),
         **_texts(body),
@@ -211,10 +212,15 @@ def _duty(body: dict[str, Any], scope: Scope, stage: str) -> DutySpec:
         repeat=_repeat(body["repeat"]) if "repeat" in body else None,
         warn=parse_duration(body["warn"]) if "warn" in body else None,
         on_breach=tuple(
-            BreachActionSpec(escalate=a.get("escalate", ""), notify=tuple(a.get("notify", ())))
+            BreachActionSpec(escalate=_roles(a.get("escalate", ())), notify=_roles(a.get("notify", ())))
             for a in body.get("on_breach", ())
         ),
     )
+
+
+def _roles(value: str | list[str]) -> tuple[str, ...]:
+    """One role or a list of them."""
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _exit(body: dict[str, Any]) -> ExitSpec:
@@ -222,6 +228,8 @@ def _exit(body: dict[str, Any]) -> ExitSpec:
         to=body["to"],
         trigger=body.get("trigger", ""),
         on_record=body.get("on_record", ""),
+        on_signed=body.get("on_signed", ""),
+        on_event=body.get("on_event", ""),
         when=_condition(body.get("when")),
         by=tuple(body.get("by", ())),
         requires=tuple(body.get("requires", ())),

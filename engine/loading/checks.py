@@ -169,6 +169,12 @@ def check_stages(ctx: Context) -> None:
         ctx.ref((*path, "to"), exit_["to"], stages, "stage")
         if "on_record" in exit_:
             ctx.ref((*path, "on_record"), exit_["on_record"], forms, "form")
+        on_signed: str = exit_.get("on_signed", "")
+        known = bool(on_signed) and ctx.ref((*path, "on_signed"), on_signed, forms, "form")
+        if known and not forms[on_signed].get("signed_by"):
+            ctx.add((*path, "on_signed"), f"form '{on_signed}' has no signed_by: it is never signed")
+        if "on_event" in exit_:
+            ctx.ref((*path, "on_event"), exit_["on_event"], ctx.section("events"), "event")
         ctx.roles((*path, "by"), exit_.get("by", []))
         for index, form_id in enumerate(exit_.get("requires", [])):
             ctx.ref((*path, "requires", index), form_id, forms, "form")
@@ -218,9 +224,12 @@ def _check_duty(ctx: Context, path: Path, duty: dict[str, Any], duty_ids: set[st
         if warn is not None and not warn.is_wall:
             ctx.add((*path, "warn"), f"a warning is given in wall-clock time (m, h, d, w), not '{warn}'")
     for index, action in enumerate(duty.get("on_breach", [])):
-        if "escalate" in action:
-            ctx.ref((*path, "on_breach", index, "escalate"), action["escalate"], ctx.section("roles"), "role")
-        ctx.roles((*path, "on_breach", index, "notify"), action.get("notify", []))
+        for key in ("escalate", "notify"):
+            roles = action.get(key, [])
+            if isinstance(roles, str):
+                ctx.ref((*path, "on_breach", index, key), roles, ctx.section("roles"), "role")
+            else:
+                ctx.roles((*path, "on_breach", index, key), roles)
     if "repeat" in duty:
         _check_repeat(ctx, (*path, "repeat"), duty["repeat"])
 

@@ -82,8 +82,14 @@ def handbook(process: ProcessSpec) -> list[Block]:
 
 
 def _movers(process: ProcessSpec, exit_: ExitSpec) -> tuple[str, ...]:
-    """Who can take an exit: its roles, or whoever may submit the record that takes it."""
-    return exit_.by or process.form(exit_.on_record).filled_by
+    """Who can take an exit: its roles, or whoever submits, signs or reports what takes it."""
+    if exit_.on_record:
+        return process.form(exit_.on_record).filled_by
+    if exit_.on_signed:
+        return process.form(exit_.on_signed).signed_by
+    if exit_.on_event:
+        return process.event(exit_.on_event).by
+    return exit_.by
 
 
 def _duty_table(process: ProcessSpec, duties: tuple[DutySpec, ...]) -> Table:

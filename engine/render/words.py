@@ -72,14 +72,18 @@ def breach_text(process: ProcessSpec, duty: DutySpec) -> str:
     parts = []
     for action in duty.on_breach:
         if action.escalate:
-            parts.append(f"escalate to {process.role(action.escalate).title}")
+            parts.append(f"escalate to {' and '.join(process.role(r).title for r in action.escalate)}")
         if action.notify:
             parts.append("notify " + ", ".join(process.role(r).title for r in action.notify))
     return "; ".join(parts) or "recorded as a breach"
 
 
 def exit_text(exit_: ExitSpec) -> str:
-    parts = [exit_.trigger if exit_.trigger else f"on {exit_.on_record} submitted"]
+    parts = [
+        exit_.trigger
+        or (f"on {exit_.on_record} submitted" if exit_.on_record else "")
+        or (f"on {exit_.on_signed} fully signed" if exit_.on_signed else f"on {exit_.on_event}")
+    ]
     if exit_.when is not None:
         parts.append(f"if {exit_.when.text}")
     if exit_.requires:

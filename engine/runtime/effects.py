@@ -27,7 +27,14 @@ from engine.runtime.duties import (
 )
 from engine.runtime.events import Event, EventType, iso
 from engine.runtime.instance import Duty, Instance
-from engine.runtime.machine import Attempt, Choice, StageMachine, record_trigger
+from engine.runtime.machine import (
+    Attempt,
+    Choice,
+    StageMachine,
+    event_trigger,
+    record_trigger,
+    signed_trigger,
+)
 from engine.runtime.timing import Wake, WakeKind, Wakeups, series_ref
 from engine.runtime.transaction import Transaction
 from engine.spec.model import AnchorKind, DutySpec, EventSpec, FormSpec, ProcessSpec
@@ -143,19 +150,24 @@ def record(
     satisfy(context, spec, instance, form=form.id)
     _open_anchored(context, spec, instance, AnchorKind.RECORD, form.id, data)
     _open_anchored(context, spec, instance, AnchorKind.FIELD, form.id, data)
-    choice = context.host.machine(spec).choose(
-        instance.stage, record_trigger(form.id), attempt(instance, None)
-    )
+    _take_exit(context, spec, instance, record_trigger(form.id))
+
+
+def _take_exit(context: Context, spec: ProcessSpec, instance: Instance, trigger: str) -> None:
+    """Take the first of the stage's exits on what just happened (`trigger`) whose checks pass."""
+    if instance.finished:
+        return
+    choice = context.host.machine(spec).choose(instance.stage, trigger, attempt(spec, instance, None))
     if choice is not None:
         enter(context, spec, instance, choice.to, trigger="", via=choice)
 
 
-def attempt(instance: Instance, roles: frozenset[str] | None) -> Attempt:
+def attempt(spec: ProcessSpec, instance: Instance, roles: frozenset[str] | None) -> Attempt:
     """An attempt to leave the instance's stage; `roles` None when the engine itself takes the exit."""
     return Attempt(
         roles=roles,
         variables=instance.variables,
-        has_record=instance.has_record_in_visit,
+        record_gap=lambda form: instance.record_gap(form, spec.form(form).signed_by),
         rounds=instance.rounds,
     )
 
@@ -172,6 +184,7 @@ def sign(context: Context, spec: ProcessSpec, instance: Instance, form: FormSpec
     )
     if complete:
         satisfy(context, spec, instance, form=form.id, signed=True)
+        _take_exit(context, spec, instance, signed_trigger(form.id))
 
 
 def happen(
@@ -189,6 +202,7 @@ def happen(
     _open_anchored(context, spec, instance, AnchorKind.EVENT, event.id, data)
     if child is not None:
         begin(context, child[0], child[1], parent=instance)
+    _take_exit(context, spec, instance, event_trigger(event.id))
 
 
 def satisfy(
@@ -239,12 +253,8 @@ def wake(context: Context, spec: ProcessSpec, instance: Instance, wake: Wake) ->
 def _breach(context: Context, spec: ProcessSpec, instance: Instance, duty: Duty) -> None:
     context.emit(instance, EventType.DUTY_BREACHED, {"key": duty.key, "duty": duty.id, "due": iso(duty.due)})
     for action in spec.duty(duty.id).on_breach:
-        if action.escalate:
-            context.emit(
-                instance,
-                EventType.DUTY_ESCALATED,
-                {"key": duty.key, "duty": duty.id, "role": action.escalate},
-            )
+        for role in action.escalate:
+            context.emit(instance, EventType.DUTY_ESCALATED, {"key": duty.key, "duty": duty.id, "role": role})
         if action.notify:
             _notify(context, instance, action.notify, "breach", duty=duty.key)
     _open_anchored(context, spec, instance, AnchorKind.BREACH, duty.id, {})

@@ -123,7 +123,7 @@ class Engine:
                     f"'{trigger}' is not possible in stage '{target.stage}'"
                     + (f" (possible: {', '.join(possible)})" if possible else ""),
                 )
-            attempt = effects.attempt(target, actor.roles)
+            attempt = effects.attempt(spec, target, actor.roles)
             choice = machine.choose(target.stage, trigger, attempt)
             if choice is None:
                 raise CommandRefused(
@@ -166,6 +166,8 @@ class Engine:
             if not form_spec.signed_by or latest is None:
                 why = "needs no signatures" if not form_spec.signed_by else "has no record yet"
                 raise CommandRefused(Reason.NOTHING_TO_SIGN, f"form '{form}' {why}")
+            if role:
+                _require_signer_role(actor, role, form_spec)
             roles = [r for r in form_spec.signed_by if r in actor.roles and (not role or r == role)]
             _require_role(actor, set(roles), f"sign {form}", needed=form_spec.signed_by)
             signed = {s.role for s in latest.signatures}
@@ -173,6 +175,13 @@ class Engine:
             if not pending:
                 raise CommandRefused(
                     Reason.ALREADY_SIGNED, f"{form} version {latest.version} is already signed as {roles[0]}"
+                )
+            earlier = next((s for s in latest.signatures if s.actor == actor.id), None)
+            if earlier is not None and form_spec.distinct_signers:
+                raise CommandRefused(
+                    Reason.SAME_SIGNER,
+                    f"{actor.id} already signed {form} version {latest.version} as {earlier.role}; "
+                    f"the signature as {pending[0]} must come from someone else",
                 )
             effects.sign(self._context(tx), spec, target, form_spec, pending[0])
             return target.id
@@ -573,6 +582,21 @@ def _require_role(actor: Actor, allowed: set[str], action: str, needed: Iterable
         held = ", ".join(sorted(actor.roles)) or "no role"
         raise CommandRefused(
             Reason.ROLE_NOT_ALLOWED, f"{actor.id} ({held}) may not {action}; allowed: {names}"
+        )
+
+
+def _require_signer_role(actor: Actor, role: str, form: FormSpec) -> None:
+    """Signing "as" a role: the form must ask for it and the actor must hold it."""
+    if role not in form.signed_by:
+        raise CommandRefused(
+            Reason.ROLE_NOT_ALLOWED,
+            f"{form.id} is not signed as {role}; it is signed by {', '.join(form.signed_by)}",
+        )
+    if role not in actor.roles:
+        held = ", ".join(sorted(actor.roles)) or "no role"
+        raise CommandRefused(
+            Reason.ROLE_NOT_ALLOWED,
+            f"{actor.id} ({held}) does not hold the role {role} and cannot sign as it",
         )
 
 

@@ -160,10 +160,20 @@ class Instance:
         versions = self.records.get(form)
         return versions[-1] if versions else None
 
-    def has_record_in_visit(self, form: str) -> bool:
-        """A complete (fully signed) record of `form` submitted during the current stage visit."""
+    def record_gap(self, form: str, signers: tuple[str, ...]) -> str:
+        """What is missing for a complete (fully signed by `signers`) record of `form` submitted
+        during the current stage visit, in words; empty when there is one."""
         record = self.latest(form)
-        return record is not None and record.visit == self.visit and record.complete
+        if record is None:
+            return f"a record of {form}"
+        if record.visit != self.visit:
+            before = f"version {record.version} is from before"
+            return f"a new record of {form} in this visit to the stage ({before})"
+        if not record.complete:
+            signed = {s.role for s in record.signatures}
+            waiting = ", ".join(role for role in signers if role not in signed)
+            return f"{form} version {record.version} signed by {waiting}"
+        return ""
 
     def snapshot(self) -> dict[str, Any]:
         """Every piece of state as plain data, for comparing two instances."""

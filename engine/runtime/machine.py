@@ -28,7 +28,8 @@ class Attempt:
     roles: frozenset[str] | None
     """The actor's roles; None for exits taken by the engine itself (on a record)."""
     variables: Mapping[str, Any]
-    has_record: Callable[[str], bool]
+    record_gap: Callable[[str], str]
+    """What is missing for a usable record of a form, in words; empty when nothing is."""
     rounds: Mapping[str, int]
     failures: list[tuple[Reason, str]] = field(default_factory=list)
     chosen: Choice | None = None
@@ -52,6 +53,26 @@ def record_trigger(form: str) -> str:
     return f"record:{form}"
 
 
+def signed_trigger(form: str) -> str:
+    """The internal trigger of exits taken when a record of `form` is fully signed."""
+    return f"signed:{form}"
+
+
+def event_trigger(event: str) -> str:
+    """The internal trigger of exits taken when `event` is raised."""
+    return f"event:{event}"
+
+
+def _trigger(spec_exit: ExitSpec) -> str:
+    if spec_exit.trigger:
+        return spec_exit.trigger
+    if spec_exit.on_record:
+        return record_trigger(spec_exit.on_record)
+    if spec_exit.on_signed:
+        return signed_trigger(spec_exit.on_signed)
+    return event_trigger(spec_exit.on_event)
+
+
 class StageMachine:
     def __init__(self, spec: ProcessSpec) -> None:
         self._cursor = _Cursor()
@@ -67,10 +88,10 @@ class StageMachine:
             for spec_exit in stage.exits:
                 self._add(stage.id, spec_exit)
         self.triggers = {e.trigger for s in spec.stages for e in s.exits if e.trigger}
-        """The triggers users may fire (record exits are taken by the engine)."""
+        """The triggers users may fire (the other exits are taken by the engine)."""
 
     def _add(self, source: str, spec_exit: ExitSpec) -> None:
-        trigger = spec_exit.trigger or record_trigger(spec_exit.on_record)
+        trigger = _trigger(spec_exit)
         self._sources.setdefault(trigger, set()).add(source)
         bounded = spec_exit.max_rounds is not None
         self._machine.add_transition(
@@ -116,9 +137,9 @@ def _first_failure(spec_exit: ExitSpec, attempt: Attempt, past_bound: bool) -> t
     target = spec_exit.fallback if past_bound else spec_exit.to
     if attempt.roles is not None and spec_exit.by and not attempt.roles & set(spec_exit.by):
         return Reason.ROLE_NOT_ALLOWED, f"only {', '.join(spec_exit.by)} may take the exit to '{target}'"
-    missing = [form for form in spec_exit.requires if not attempt.has_record(form)]
-    if missing:
-        return Reason.MISSING_RECORD, f"the exit to '{target}' needs a record of {', '.join(missing)} first"
+    gaps = [gap for gap in map(attempt.record_gap, spec_exit.requires) if gap]
+    if gaps:
+        return Reason.MISSING_RECORD, f"the exit to '{target}' needs {'; '.join(gaps)} first"
     if spec_exit.when is not None and not spec_exit.when(attempt.variables):
         return Reason.CONDITION_FALSE, f"the exit to '{target}' needs {spec_exit.when.text}"
     if spec_exit.max_rounds is not None:

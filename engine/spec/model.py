@@ -94,6 +94,8 @@ class FormSpec:
     fields: tuple[FieldSpec, ...]
     filled_by: tuple[str, ...]
     signed_by: tuple[str, ...] = ()
+    distinct_signers: bool = True
+    """Each signature from a different person: one who holds two signing roles gives only one."""
     sets: tuple[tuple[str, str], ...] = ()
     """(variable, field) pairs copied into the instance's variables on submission."""
     rules: tuple[str, ...] = ()
@@ -169,7 +171,8 @@ class DueSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BreachActionSpec:
-    escalate: str = ""
+    escalate: tuple[str, ...] = ()
+    """The roles the breached duty is escalated to, in order."""
     notify: tuple[str, ...] = ()
 
 
@@ -200,6 +203,10 @@ class ExitSpec:
     to: str
     trigger: str = ""
     on_record: str = ""
+    on_signed: str = ""
+    """Taken when a record of this form is fully signed."""
+    on_event: str = ""
+    """Taken when this event is raised."""
     when: Condition | None = None
     by: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
@@ -207,6 +214,11 @@ class ExitSpec:
     fallback: str = ""
     id: str = ""
     title: str = ""
+
+    @property
+    def engine_taken(self) -> bool:
+        """Taken by the engine when something happens, rather than fired by someone."""
+        return not self.trigger
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -300,7 +300,10 @@ def test_r0_3d_at_most_two_revision_rounds_then_the_supervisor_decides(run: Make
     r.fire(case, "request_revision", CUSTOMER)  # round 1
     with pytest.raises(CommandRefused) as refused:  # a new version is needed first
         r.fire(case, "request_revision", CUSTOMER)
-    assert refused.value.details == ("the exit to 'solution' needs a record of solution first",)
+    assert refused.value.details == (
+        "the exit to 'solution' needs a new record of solution in this visit to the stage "
+        "(version 1 is from before) first",
+    )
     reviewed_solution(r, case, "2026-11-23 13:00", "2026-11-23 13:30")
     r.fire(case, "request_revision", CUSTOMER)  # round 2
     reviewed_solution(r, case, "2026-11-23 14:00", "2026-11-23 14:30")

@@ -300,7 +300,7 @@ class EngineLaws(RuleBasedStateMachine):
             roles = {r.id for r in spec.roles}
             for entry in instance.journal:
                 if entry.type is EventType.DUTY_ESCALATED:
-                    allowed = {a.escalate for a in spec.duty(entry.data["duty"]).on_breach}
+                    allowed = {r for a in spec.duty(entry.data["duty"]).on_breach for r in a.escalate}
                     assert entry.data["role"] in allowed & roles
                 elif entry.type is EventType.NOTIFIED:
                     assert set(entry.data["roles"]) <= roles
