@@ -210,12 +210,18 @@ def _duty(body: dict[str, Any], scope: Scope, stage: str) -> DutySpec:
         satisfied_by_trigger=satisfied.get("trigger", ""),
         needs_signatures=satisfied.get("signed", False),
         repeat=_repeat(body["repeat"]) if "repeat" in body else None,
-        warn=parse_duration(body["warn"]) if "warn" in body else None,
+        warn=parse_duration(body["warn"]) if "warn" in body and not _is_share(body["warn"]) else None,
+        warn_share=int(body["warn"][:-1]) if "warn" in body and _is_share(body["warn"]) else None,
         on_breach=tuple(
             BreachActionSpec(escalate=_roles(a.get("escalate", ())), notify=_roles(a.get("notify", ())))
             for a in body.get("on_breach", ())
         ),
     )
+
+
+def _is_share(text: str) -> bool:
+    """`75%`: a warning when that share of the allowed time has run."""
+    return text.endswith("%")
 
 
 def _roles(value: str | list[str]) -> tuple[str, ...]:
@@ -272,6 +278,8 @@ def _count(body: dict[str, Any]) -> CountSpec:
         stage=body.get("stage", ""),
         event=body.get("event", ""),
         exit=body.get("exit", ""),
+        duty=body.get("duty", ""),
+        rule=body.get("rule", ""),
         where=_condition(body.get("where")),
         group_by=body.get("group_by", ""),
     )
@@ -294,6 +302,7 @@ def _metric(name: str, body: dict[str, Any]) -> MetricSpec:
         if top
         else None,
         funnel=tuple(body.get("funnel", {}).get("stages", ())),
+        on_time=_count({"of": "duties_met", **body["on_time"]}) if "on_time" in body else None,
         rules=tuple(body.get("rules", ())),
         **_texts(body),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -220,9 +221,7 @@ def _check_duty(ctx: Context, path: Path, duty: dict[str, Any], duty_ids: set[st
         if key in satisfied:
             ctx.ref((*path, "satisfied_by", key), satisfied[key], options, what)
     if "warn" in duty:
-        warn = ctx.duration((*path, "warn"), duty["warn"])
-        if warn is not None and not warn.is_wall:
-            ctx.add((*path, "warn"), f"a warning is given in wall-clock time (m, h, d, w), not '{warn}'")
+        _check_warning(ctx, (*path, "warn"), duty["warn"])
     for index, action in enumerate(duty.get("on_breach", [])):
         for key in ("escalate", "notify"):
             roles = action.get(key, [])
@@ -232,6 +231,26 @@ def _check_duty(ctx: Context, path: Path, duty: dict[str, Any], duty_ids: set[st
                 ctx.roles((*path, "on_breach", index, key), roles)
     if "repeat" in duty:
         _check_repeat(ctx, (*path, "repeat"), duty["repeat"])
+
+
+_SHARE = re.compile(r"^([1-9][0-9]?)%$")
+
+
+def _check_warning(ctx: Context, path: Path, text: str) -> None:
+    """A wall-clock time before the deadline (`2h`), or a share of the allowed time (`75%`)."""
+    if text.endswith("%"):
+        if _SHARE.match(text) is None:
+            ctx.add(
+                path, f"'{text}' is not a share of the allowed time; write a whole percentage from 1% to 99%"
+            )
+        return
+    warn = ctx.duration(path, text)
+    if warn is not None and not warn.is_wall:
+        ctx.add(
+            path,
+            f"a warning before the deadline is given in wall-clock time (m, h, d, w), not '{warn}'; "
+            "for a share of the allowed time write a percentage such as 75%",
+        )
 
 
 def _check_anchor(ctx: Context, path: Path, anchor: Any, duty_ids: set[str], own_id: str) -> None:

@@ -12,6 +12,7 @@ from engine.loading.yaml_source import Path
 MAX_COMBINATIONS = 10_000
 _REPORTED = 5
 _BREAKDOWNS = ("stage", "rule", "duty", "role")
+_OF_DUTIES = ("breaches", "duties_due", "duties_met")
 
 
 def check_tables(ctx: Context) -> None:
@@ -122,6 +123,8 @@ def check_metrics(ctx: Context) -> None:
             if ctx.ref((*path, "top", what), owner, ctx.section(section), what):
                 fields = ctx.section(section)[owner].get(key, {})
                 ctx.ref((*path, "top", "field"), top["field"], fields, f"field of {what} '{owner}'")
+        if "on_time" in metric:
+            _check_count(ctx, (*path, "on_time"), {"of": "duties_met", **metric["on_time"]})
         for index, stage_id in enumerate(metric.get("funnel", {}).get("stages", [])):
             ctx.ref((*path, "funnel", "stages", index), stage_id, ctx.section("stages"), "stage")
 
@@ -143,6 +146,18 @@ def _check_count(ctx: Context, path: Path, count: dict[str, Any]) -> None:
     for key, (known, what) in options.items():
         if key in count:
             ctx.ref((*path, key), count[key], known, what)
+    for key in ("duty", "rule"):
+        if key not in count:
+            continue
+        if kind not in _OF_DUTIES:
+            ctx.add(
+                (*path, key), f"'{key}' narrows a count of breaches, duties_due or duties_met, not of {kind}"
+            )
+        elif key == "duty":
+            ctx.ref((*path, key), count[key], [d["id"] for _, d in ctx.stage_duties()], "duty")
+        else:
+            cited = sorted({d["rule"] for _, d in ctx.stage_duties() if "rule" in d})
+            ctx.ref((*path, key), count[key], cited, "rule of a duty")
     if "where" in count:
         ctx.condition((*path, "where"), count["where"], ctx.variable_types)
     group = count.get("group_by")
@@ -151,6 +166,6 @@ def _check_count(ctx: Context, path: Path, count: dict[str, Any]) -> None:
     groups = set(ctx.section("variables"))
     if kind == "records" and count.get("form") in ctx.section("forms"):
         groups |= set(ctx.form_fields(count["form"]))
-    if kind in ("breaches", "duties_due", "duties_met"):
+    if kind in _OF_DUTIES:
         groups |= set(_BREAKDOWNS)
     ctx.ref((*path, "group_by"), group, sorted(groups), "grouping")

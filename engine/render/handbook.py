@@ -15,6 +15,7 @@ from engine.render.words import (
     repeat_text,
     role_name,
     satisfied_text,
+    warning_text,
     window_text,
 )
 from engine.spec.model import DutySpec, ExitSpec, FieldSpec, ProcessSpec
@@ -97,7 +98,7 @@ def _duty_table(process: ProcessSpec, duties: tuple[DutySpec, ...]) -> Table:
     for duty in duties:
         when = f"only if {duty.when.text}" if duty.when is not None else ""
         repeat = repeat_text(duty.repeat) if duty.repeat is not None else ""
-        warn = f"warning {duty.warn} before" if duty.warn is not None else ""
+        warn = warning_text(duty)
         rows.append(
             (
                 both(duty.title, duty.title_en),

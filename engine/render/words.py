@@ -59,6 +59,14 @@ def due_text(process: ProcessSpec, duty: DutySpec) -> str:
     return f"within {duty.due} of {base}"
 
 
+def warning_text(duty: DutySpec) -> str:
+    if duty.warn is not None:
+        return f"warning {duty.warn} before"
+    if duty.warn_share is not None:
+        return f"warning when {duty.warn_share}% of the time has run"
+    return ""
+
+
 def satisfied_text(process: ProcessSpec, duty: DutySpec) -> str:
     if duty.satisfied_by_form:
         signed = ", signed" if duty.needs_signatures else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from engine.runtime.events import Event, EventType
 from engine.runtime.instance import Duty, DutyStatus, Instance, Record
 from engine.spec.model import CountSpec, MetricSpec, ProcessSpec
 
-Value = float | int | None | dict[str, int] | list[tuple[str, int]]
+Value = float | int | None | dict[str, int] | dict[str, float] | list[tuple[str, int]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +55,8 @@ def value(spec: ProcessSpec, metric: MetricSpec, instances: list[Instance], peri
     if metric.rate is not None:
         numerator, denominator = (_total(_count(spec, c, instances, period)) for c in metric.rate)
         return round(numerator / denominator, 4) if denominator else None
+    if metric.on_time is not None:
+        return _on_time(spec, metric.on_time, instances, period)
     if metric.mean is not None:
         form, fields = metric.mean
         scores = [r.data[f] for r in _records(instances, form, period) for f in fields if f in r.data]
@@ -69,6 +71,15 @@ def value(spec: ProcessSpec, metric: MetricSpec, instances: list[Instance], peri
         return sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:limit]  # ties by value
     started = [i for i in instances if i.started_at in period]
     return [(stage, sum(1 for i in started if stage in _stages_entered(i))) for stage in metric.funnel]
+
+
+def _on_time(spec: ProcessSpec, met: CountSpec, instances: list[Instance], period: Period) -> Value:
+    """Met over due, for each group that had an occurrence due (or for all of them)."""
+    due = _count(spec, replace(met, of="duties_due"), instances, period)
+    done = _count(spec, met, instances, period)
+    if isinstance(due, dict) and isinstance(done, dict):
+        return {group: round(done.get(group, 0) / total, 4) for group, total in due.items()}
+    return round(_total(done) / _total(due), 4) if _total(due) else None
 
 
 def _total(counted: Value) -> int:
@@ -98,9 +109,10 @@ def _items(
         elif count.of == "records":
             yield from ((instance, r) for r in _records([instance], count.form, period))
         elif count.of == "breaches":
-            yield from ((instance, d) for d in instance.duties.values() if d.breached_at in period)
+            duties = _duties(spec, count, instance)
+            yield from ((instance, d) for d in duties if d.breached_at in period)
         elif count.of in ("duties_due", "duties_met"):
-            for duty in instance.duties.values():
+            for duty in _duties(spec, count, instance):
                 settled = period.as_of is None or duty.due <= period.as_of
                 cancelled_early = duty.status is DutyStatus.CANCELLED and duty.breached_at is None
                 counted = duty.due in period and settled and not cancelled_early
@@ -134,6 +146,15 @@ def _group(spec: ProcessSpec, group_by: str, instance: Instance, item: Any) -> s
     if isinstance(item, Event) and group_by in item.data.get("data", {}):
         return str(item.data["data"][group_by])
     return str(instance.variables.get(group_by))
+
+
+def _duties(spec: ProcessSpec, count: CountSpec, instance: Instance) -> Iterator[Duty]:
+    """The instance's duty occurrences, those of the counted duty or rule alone if it names one."""
+    for duty in instance.duties.values():
+        if (not count.duty or duty.id == count.duty) and (
+            not count.rule or spec.duty(duty.id).rule == count.rule
+        ):
+            yield duty
 
 
 def _records(instances: Iterable[Instance], form: str, period: Period) -> Iterator[Record]:

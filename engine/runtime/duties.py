@@ -12,7 +12,7 @@ from typing import Any
 from engine.runtime.instance import Instance
 from engine.spec.model import AnchorKind, DutySpec, ProcessSpec
 from engine.time.calendar import BusinessCalendar
-from engine.time.durations import add
+from engine.time.durations import Duration
 from engine.time.recurrence import series
 
 SCOPE_ANCHORS = (AnchorKind.SCOPE_START, AnchorKind.INSTANCE_START)
@@ -41,24 +41,38 @@ def scope_start(duty: DutySpec, instance: Instance) -> datetime:
     return instance.stage_entered_at
 
 
-def deadline(
-    spec: ProcessSpec, duty: DutySpec, start: datetime, variables: dict[str, Any], calendar: BusinessCalendar
-) -> datetime:
-    """`start` plus the duty's allowance; a decision table's inputs are required start inputs, so a
-    table always gives an answer."""
+def allowance(spec: ProcessSpec, duty: DutySpec, variables: dict[str, Any]) -> Duration:
+    """The time the duty allows, fixed or from its decision table; a decision table's inputs are
+    required start inputs, so a table always gives an answer."""
     duration = duty.due.duration
     if duration is None:
         duration = spec.decision_table(duty.due.table).lookup(variables)
         if duration is None:
             raise LookupError(f"decision table '{duty.due.table}' has no row for these values")
-    return add(start, duration, calendar)
+    return duration
 
 
-def warning(duty: DutySpec, due: datetime, opened: datetime) -> datetime | None:
-    """When to warn that the duty is due soon; None when there is no warning or it would come too late."""
-    if duty.warn is None:
+def warning(
+    duty: DutySpec,
+    allowed: Duration,
+    start: datetime,
+    due: datetime,
+    opened: datetime,
+    calendar: BusinessCalendar,
+) -> datetime | None:
+    """When to warn that the duty is due soon: a wall-clock time before `due`, or once a share of
+    the time `allowed` from `start` has run (working time when it is working time); None when
+    there is no warning or it would come too late."""
+    if duty.warn is not None:
+        moment = due - duty.warn.as_timedelta()
+    elif duty.warn_share is not None:
+        share = duty.warn_share / 100
+        if allowed.is_working:
+            moment = calendar.add_working_time(start, calendar.elapsed_working(start, due) * share)
+        else:
+            moment = start + (due - start) * share
+    else:
         return None
-    moment = due - duty.warn.as_timedelta()
     return moment if moment > opened else None
 
 

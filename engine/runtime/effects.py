@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from engine.runtime.duties import (
     SCOPE_ANCHORS,
+    allowance,
     anchored_on,
     applies,
-    deadline,
     field_instant,
     nth_occurrence,
     satisfied_by,
@@ -38,6 +38,7 @@ from engine.runtime.machine import (
 from engine.runtime.timing import Wake, WakeKind, Wakeups, series_ref
 from engine.runtime.transaction import Transaction
 from engine.spec.model import AnchorKind, DutySpec, EventSpec, FormSpec, ProcessSpec
+from engine.time.durations import add
 
 
 class Host(Protocol):
@@ -365,8 +366,10 @@ def _open(
     *,
     occurrence: int,
 ) -> None:
-    due = deadline(spec, duty, start, instance.variables, spec.business_calendar())
-    warn_at = warning(duty, due, context.at)
+    calendar = spec.business_calendar()
+    allowed = allowance(spec, duty, instance.variables)
+    due = add(start, allowed, calendar)
+    warn_at = warning(duty, allowed, start, due, context.at, calendar)
     context.emit(
         instance,
         EventType.DUTY_OPENED,

@@ -193,6 +193,9 @@ class DutySpec:
     needs_signatures: bool = False
     repeat: RecurrenceSpec | None = None
     warn: Duration | None = None
+    """Warn this long (wall-clock time) before the deadline."""
+    warn_share: int | None = None
+    """Or warn when this percentage of the allowed time has run (working time for a working-time duty)."""
     on_breach: tuple[BreachActionSpec, ...] = ()
     rule: str = ""
     title_en: str = ""
@@ -261,6 +264,10 @@ class CountSpec:
     stage: str = ""
     event: str = ""
     exit: str = ""
+    duty: str = ""
+    """With breaches, duties_due or duties_met: only the occurrences of this duty."""
+    rule: str = ""
+    """With breaches, duties_due or duties_met: only the occurrences of duties implementing this rule."""
     where: Condition | None = None
     group_by: str = ""
 
@@ -275,6 +282,8 @@ class MetricSpec:
     top: tuple[tuple[str, str], str, int] | None = None
     """(("form" or "event", its id), field, how many values)."""
     funnel: tuple[str, ...] = ()
+    on_time: CountSpec | None = None
+    """The share of duty occurrences due in the period that were met (the count says which)."""
     rules: tuple[str, ...] = ()
     title_en: str = ""
     description: str = ""
