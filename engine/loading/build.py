@@ -185,6 +185,7 @@ def _repeat(body: dict[str, Any]) -> RecurrenceSpec:
         every=parse_duration(body["every"]) if "every" in body else None,
         cron=body.get("cron"),
         offsets=tuple(parse_duration(text) for text in body.get("at", ())),
+        after_done=parse_duration(body["after_done"]) if "after_done" in body else None,
         on_non_working=OnNonWorking(body.get("on_non_working", "keep")),
         count=body.get("count"),
         until=datetime.fromisoformat(body["until"]) if "until" in body else None,

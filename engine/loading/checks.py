@@ -278,10 +278,11 @@ def _check_anchor(ctx: Context, path: Path, anchor: Any, duty_ids: set[str], own
 
 
 def _check_repeat(ctx: Context, path: Path, repeat: dict[str, Any]) -> None:
-    if "every" in repeat:
-        every = ctx.duration((*path, "every"), repeat["every"])
-        if every is not None and every.amount == 0:
-            ctx.add((*path, "every"), "a repeat interval must be longer than zero")
+    for key in ("every", "after_done"):
+        if key in repeat:
+            interval = ctx.duration((*path, key), repeat[key])
+            if interval is not None and interval.amount == 0:
+                ctx.add((*path, key), "a repeat interval must be longer than zero")
     if "cron" in repeat:
         try:
             check_cron(repeat["cron"])

@@ -43,6 +43,8 @@ def repeat_text(repeat: RecurrenceSpec) -> str:
         text = f"every {repeat.every}"
     elif repeat.cron is not None:
         text = f"at cron '{repeat.cron}'"
+    elif repeat.after_done is not None:
+        text = f"again {repeat.after_done} after it was last done"
     else:
         text = "at " + ", ".join(str(offset) for offset in repeat.offsets)
     if repeat.on_non_working is not OnNonWorking.KEEP:

@@ -39,6 +39,7 @@ from engine.runtime.timing import Wake, WakeKind, Wakeups, series_ref
 from engine.runtime.transaction import Transaction
 from engine.spec.model import AnchorKind, DutySpec, EventSpec, FormSpec, ProcessSpec
 from engine.time.durations import add
+from engine.time.recurrence import again_after
 
 
 class Host(Protocol):
@@ -225,6 +226,7 @@ def satisfy(
         if oldest is None:
             continue
         context.emit(instance, EventType.DUTY_SATISFIED, {"key": oldest.key, "duty": duty.id, "by": how})
+        _again_after_done(context, spec, instance, duty)
         _open_anchored(context, spec, instance, AnchorKind.DUTY, duty.id, {})
 
 
@@ -317,10 +319,46 @@ def _create(context: Context, spec: ProcessSpec, instance: Instance, duty: DutyS
     if duty.repeat is None:
         _open(context, spec, instance, duty, start, occurrence=1)
         return
-    first = nth_occurrence(duty, start, spec.business_calendar(), 0)
-    _schedule(context, instance, duty, start, opened=0, next_at=first)
-    if first is not None and first <= context.at:
+    index = 0
+    if duty.repeat.after_done is not None:
+        start = max(start, context.at)  # a new series: its first occurrence now, the next after it is done
+    elif duty.anchor.kind in SCOPE_ANCHORS:
+        index = _slot_in_progress(spec, instance, duty, start, context.at)
+    following = nth_occurrence(duty, start, spec.business_calendar(), index)
+    _schedule(context, instance, duty, start, opened=index, next_at=following)
+    if following is not None and following <= context.at:
         _open_occurrence(context, spec, instance, duty)
+
+
+def _slot_in_progress(
+    spec: ProcessSpec, instance: Instance, duty: DutySpec, anchor: datetime, now: datetime
+) -> int:
+    """Where a stage's series counted from before the stage (the instance's start) begins when the
+    stage is entered: at the latest slot that has begun, if its deadline is still ahead, else at the
+    next one. The slots that fell while the instance was elsewhere are skipped, not opened and
+    breached at once."""
+    calendar = spec.business_calendar()
+    index = 0
+    while (following := nth_occurrence(duty, anchor, calendar, index + 1)) is not None and following <= now:
+        index += 1
+    slot = nth_occurrence(duty, anchor, calendar, index)
+    if (
+        slot is not None
+        and slot < now
+        and add(slot, allowance(spec, duty, instance.variables), calendar) <= now
+    ):
+        index += 1
+    return index
+
+
+def _again_after_done(context: Context, spec: ProcessSpec, instance: Instance, duty: DutySpec) -> None:
+    """A duty that recurs `after_done`: its occurrence is done, so the next one is planned."""
+    series = instance.series.get(duty.id)
+    if duty.repeat is None or duty.repeat.after_done is None or series is None or series.next_at is not None:
+        return
+    following = again_after(duty.repeat, context.at, series.opened, spec.business_calendar())
+    if following is not None:
+        _schedule(context, instance, duty, series.anchor, opened=series.opened, next_at=following)
 
 
 def _open_occurrence(context: Context, spec: ProcessSpec, instance: Instance, duty: DutySpec) -> None:

@@ -1,9 +1,11 @@
 """Recurrence: the instants at which a recurring duty opens.
 
-Three kinds, each starting from an anchor instant:
+Four kinds, each starting from an anchor instant:
 - `every`: the anchor itself, then every interval after it (wall or working time, any duration unit);
 - `cron`: the cron expression's instants strictly after the anchor, in the calendar's timezone;
-- `offsets`: the anchor plus each offset (`[3 months, 6 months, 12 months]`).
+- `offsets`: the anchor plus each offset (`[3 months, 6 months, 12 months]`);
+- `after_done`: the anchor itself; each later instant depends on when the previous occurrence was done
+  (`again_after`), so the series holds only the anchor.
 `on_non_working` moves an instant that falls on a non-working day to the same local time on the next
 (or previous) working day; an instant moved onto or before its predecessor is dropped, so the series
 stays strictly increasing. A series ends after `count` instants or at `until`, whichever comes first.
@@ -37,6 +39,7 @@ class RecurrenceSpec:
     every: Duration | None = None
     cron: str | None = None
     offsets: tuple[Duration, ...] = ()
+    after_done: Duration | None = None
     on_non_working: OnNonWorking = OnNonWorking.KEEP
     count: int | None = None
     until: datetime | None = None
@@ -128,6 +131,8 @@ def _raw_instants(rule: RecurrenceSpec, anchor: datetime, calendar: BusinessCale
         for _ in range(_CRON_LIMIT):
             moment = _cron_next(rule.cron, moment)
             yield moment
+    elif rule.after_done is not None:
+        yield local
     else:
         for offset in rule.offsets:
             yield add(local, offset, calendar)
@@ -142,6 +147,18 @@ def _cron_next(expression: str, after: datetime) -> datetime:
 
     following: datetime = croniter(expression, after).get_next(datetime)
     return following
+
+
+def again_after(
+    rule: RecurrenceSpec, done: datetime, opened: int, calendar: BusinessCalendar
+) -> datetime | None:
+    """The next instant of an `after_done` rule, whose `opened`-th occurrence was done at `done`;
+    None when the series has ended (`count`, `until`)."""
+    assert rule.after_done is not None
+    if rule.count is not None and opened >= rule.count:
+        return None
+    moment = _adjust(add(calendar.to_local(done), rule.after_done, calendar), rule.on_non_working, calendar)
+    return None if rule.until is not None and moment > rule.until else moment
 
 
 def _adjust(moment: datetime, policy: OnNonWorking, calendar: BusinessCalendar) -> datetime:

@@ -2,9 +2,10 @@
 
 A generated process is a chain of stages `s0 → s1 → … → done`. Each stage is left by a trigger or by
 submitting a form; some stages also have a bounded way back. Stage and instance-wide duties have
-fixed deadlines (wall minutes or working hours), are satisfied by a form or a trigger, may warn,
-repeat every few minutes and escalate or notify on breach. Roles, forms and triggers are drawn from
-small pools so that random commands often hit something real.
+fixed deadlines (wall minutes or working hours) counted from their scope's start or the instance's,
+are satisfied by a form or a trigger, may warn (minutes before, or a share of the time), repeat
+every few minutes or a few minutes after they were done, and escalate or notify on breach. Roles,
+forms and triggers are drawn from small pools so that random commands often hit something real.
 
 The definition comes back as YAML text, so it goes through the same loader as a file on disk.
 """
@@ -48,10 +49,12 @@ def _duty(
     sources = [{"form": f} for f in forms] + [{"trigger": t} for t in triggers]
     duty["satisfied_by"] = draw(st.sampled_from(sources))
     if draw(st.booleans()):
-        duty["warn"] = f"{draw(st.integers(1, 4))}m"
+        duty["warn"] = draw(st.sampled_from([f"{draw(st.integers(1, 4))}m", f"{draw(st.integers(1, 99))}%"]))
+    if draw(st.booleans()):
+        duty["anchor"] = "instance_start"  # for a stage's duty: counted from before the stage
     actions: list[dict[str, Any]] = []
     if draw(st.booleans()):
-        actions.append({"escalate": draw(st.sampled_from(roles))})
+        actions.append({"escalate": draw(st.sampled_from([roles[0], roles[:2]]))})
     if draw(st.booleans()):
         actions.append(
             {"notify": draw(st.lists(st.sampled_from(roles), min_size=1, max_size=2, unique=True))}
@@ -59,7 +62,8 @@ def _duty(
     if actions:
         duty["on_breach"] = actions
     if draw(st.integers(0, 3)) == 0:
-        repeat: dict[str, Any] = {"every": f"{draw(st.integers(10, 180))}m"}
+        kind = draw(st.sampled_from(["every", "after_done"]))
+        repeat: dict[str, Any] = {kind: f"{draw(st.integers(10, 180))}m"}
         if draw(st.booleans()):
             repeat["count"] = draw(st.integers(1, 5))
         duty["repeat"] = repeat

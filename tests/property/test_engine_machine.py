@@ -257,27 +257,42 @@ class EngineLaws(RuleBasedStateMachine):
 
     @invariant()
     def recurring_duties_open_at_every_instant_of_their_rule(self) -> None:
+        """A series begun when its scope began (the stage, or the instance) opened the slot in
+        progress then, unless its deadline had passed, and every later slot at its own instant;
+        slots that fell before the scope began (a stage re-entered) were skipped, never opened."""
         now = self.fine.clock.now()
         for instance in self.instances():
             spec = self.fine.definition_of(instance)
             for series in instance.series.values():
-                repeat = spec.duty(series.duty).repeat
+                duty = spec.duty(series.duty)
+                repeat = duty.repeat
                 live = not instance.finished and series.stage in ("", instance.stage)
                 if repeat is None or repeat.every is None or not repeat.every.is_wall or not live:
                     continue
+                began = instance.stage_entered_at if series.stage else instance.started_at
+                assert began is not None
                 step = repeat.every.as_timedelta()
-                expected: list[datetime] = []
-                while len(expected) < (repeat.count or 10**9):
-                    slot = series.anchor + step * len(expected)
-                    if slot > now or (slot == now and expected):  # later slots open as the instant ends
+                slots: list[datetime] = []
+                while len(slots) < (repeat.count or 10**9):
+                    slot = series.anchor + step * len(slots)
+                    if not (slot <= began or slot < now):  # later slots open as their instant ends
                         break
-                    expected.append(slot)
-                occurrences = sorted(
-                    (d for d in instance.duties.values() if d.id == series.duty),
-                    key=lambda d: int(d.key.rpartition("#")[2]),
-                )[-series.opened :]
-                assert [d.opened_at for d in occurrences] == expected[: series.opened]
-                assert series.opened == len(expected)
+                    slots.append(slot)
+                assert series.opened == len(slots)
+                opened = [d for d in self.opened_in_scope(instance, series.stage) if d.id == series.duty]
+                numbers = [d.occurrence for d in opened]
+                assert numbers == list(range(series.opened - len(opened) + 1, series.opened + 1)), numbers
+                for occurrence in opened:
+                    assert occurrence.opened_at == max(slots[occurrence.occurrence - 1], began)
+
+    def opened_in_scope(self, instance: Instance, stage: str) -> list[Duty]:
+        """The duties opened since the instance entered its stage (or since it started)."""
+        journal = instance.journal
+        since = (
+            max((e.sequence for e in journal if e.type is EventType.STAGE_ENTERED), default=0) if stage else 0
+        )
+        keys = [e.data["key"] for e in journal if e.type is EventType.DUTY_OPENED and e.sequence > since]
+        return [instance.duties[key] for key in keys]
 
     @invariant()
     def a_bounded_loop_is_taken_at_most_its_bound(self) -> None:
