@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from engine.conditions import Condition, parse_condition
+from engine.expressions import Condition, parse_condition, parse_expression
 from engine.spec.model import (
     AnchorKind,
     AnchorSpec,
@@ -101,7 +101,7 @@ def build_calendar(data: dict[str, Any]) -> CalendarSpec:
     )
 
 
-def _texts(body: dict[str, Any]) -> dict[str, str]:
+def _texts(body: dict[str, Any]) -> dict[str, Any]:
     return {key: body[key] for key in ("title", "title_en", "description") if key in body}
 
 
@@ -110,14 +110,26 @@ def _canonical(schema: dict[str, Any]) -> str:
 
 
 def _variable(name: str, body: dict[str, Any]) -> VariableSpec:
+    derive = body.get("derive")
     return VariableSpec(
-        id=name, schema_json=_canonical(body["schema"]), input=body.get("input", "none"), **_texts(body)
+        id=name,
+        schema_json=_canonical(body["schema"]),
+        input=body.get("input", "none"),
+        derive_table=derive["table"] if isinstance(derive, dict) else "",
+        derive=parse_expression(derive) if isinstance(derive, str) else None,
+        **_texts(body),
     )
 
 
 def _fields(fields: dict[str, Any]) -> tuple[FieldSpec, ...]:
     return tuple(
-        FieldSpec(id=k, schema_json=_canonical(v["schema"]), required=v.get("required", True), **_texts(v))
+        FieldSpec(
+            id=k,
+            schema_json=_canonical(v["schema"]),
+            required=v.get("required", True),
+            default=parse_expression(v["default"]) if "default" in v else None,
+            **_texts(v),
+        )
         for k, v in fields.items()
     )
 
@@ -156,13 +168,18 @@ def _table(name: str, body: dict[str, Any]) -> DecisionTableSpec:
     rows = tuple(
         DecisionRowSpec(
             when=tuple((k, tuple(v) if isinstance(v, list) else (v,)) for k, v in row["when"].items()),
-            then=parse_duration(row["then"]),
+            then=row["then"],
             note=row.get("note", ""),
         )
         for row in body["rows"]
     )
     return DecisionTableSpec(
-        id=name, inputs=tuple(body["inputs"]), rows=rows, rules=tuple(body.get("rules", ())), **_texts(body)
+        id=name,
+        inputs=tuple(body["inputs"]),
+        rows=rows,
+        default=body.get("default"),
+        rules=tuple(body.get("rules", ())),
+        **_texts(body),
     )
 
 

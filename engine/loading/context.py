@@ -7,17 +7,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.conditions import (
+from engine.errors import Problem, TimeError, did_you_mean
+from engine.expressions import (
     Condition,
     ConditionError,
     Kind,
     VarType,
     check_condition,
+    check_expression,
     kind_of,
     parse_condition,
+    parse_expression,
 )
-from engine.errors import Problem, TimeError, did_you_mean
 from engine.loading.yaml_source import Path, Source
+from engine.spec.model import engine_names
 from engine.time.durations import Duration, parse_duration
 
 _JSON_KINDS = {
@@ -47,6 +50,8 @@ def var_type(schema: dict[str, Any]) -> VarType:
         kinds = {kind_of(v) for v in values}
     if not kinds:
         kinds = set(Kind)
+    if kinds == {Kind.STRING} and schema.get("format") == "date-time":
+        kinds = {Kind.INSTANT}  # expressions see a date-time as an instant
     return VarType(frozenset(kinds), tuple(values) if values is not None else None)
 
 
@@ -100,7 +105,21 @@ class Context:
             self._condition_problem(path, text, mistake)
         return None if mistakes else condition
 
-    def _condition_problem(self, path: Path, text: str, error: ConditionError) -> None:
+    def expression(self, path: Path, text: str, names: dict[str, VarType]) -> frozenset[Kind] | None:
+        """The kinds the expression at `path` can have; None when it is wrong (and reported)."""
+        try:
+            expression = parse_expression(text)
+        except ConditionError as error:
+            self._condition_problem(path, text, error, "expression")
+            return None
+        kinds, mistakes = check_expression(expression, names)
+        for mistake in mistakes:
+            self._condition_problem(path, text, mistake, "expression")
+        return None if mistakes else kinds
+
+    def _condition_problem(
+        self, path: Path, text: str, error: ConditionError, what: str = "condition"
+    ) -> None:
         line, column = self.source.locate(path)
         if path in self.source.positions and "\n" not in text:
             column += error.offset + (1 if path in self.source.quoted else 0)
@@ -110,14 +129,21 @@ class Context:
                 line=line,
                 column=column,
                 path=path,
-                message=f"in condition '{text}': {error.message}",
+                message=f"in {what} '{text}': {error.message}",
             )
         )
 
     # -- lookups (derived once per pass: the document does not change while it is checked) ----------
     @functools.cached_property
     def variable_types(self) -> dict[str, VarType]:
-        return {name: var_type(body["schema"]) for name, body in self.section("variables").items()}
+        """The kinds of every name an expression may use: the variables, and the engine's own
+        instants (null until they happen)."""
+        types = {name: var_type(body["schema"]) for name, body in self.section("variables").items()}
+        instant = VarType(frozenset({Kind.INSTANT, Kind.NULL}))
+        duty_ids = [duty["id"] for _, duty in self.stage_duties()]
+        types |= {name: instant for name in engine_names(duty_ids)}
+        types["now"] = VarType(frozenset({Kind.INSTANT}))
+        return types
 
     def stage_duties(self) -> Iterator[tuple[Path, dict[str, Any]]]:
         """Every duty with its path: process-wide ones first, then each stage's."""

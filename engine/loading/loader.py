@@ -17,6 +17,7 @@ from engine.loading.context import Context
 from engine.loading.graph_checks import check_graph
 from engine.loading.schema import schema_problems
 from engine.loading.table_checks import check_metrics, check_tables
+from engine.loading.value_checks import check_values
 from engine.loading.yaml_source import Source, read_yaml, top_level_text
 from engine.spec.model import ProcessSpec
 
@@ -76,6 +77,7 @@ def check_process(
     ctx = Context(source, known_processes=frozenset(known_processes) if known_processes is not None else None)
     check_document(ctx)
     check_tables(ctx)
+    check_values(ctx)
     check_metrics(ctx)
     if not ctx.problems:
         check_graph(ctx)

@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.runtime.events import Event, EventType
 from engine.runtime.instance import Duty, DutyStatus, Instance, Record
+from engine.runtime.scope import Scope
 from engine.spec.model import CountSpec, MetricSpec, ProcessSpec
 
 Value = float | int | None | dict[str, int] | dict[str, float] | list[tuple[str, int]]
@@ -90,7 +91,8 @@ def _count(
     spec: ProcessSpec, count: CountSpec, instances: list[Instance], period: Period
 ) -> int | dict[str, int]:
     if count.where is not None:
-        instances = [i for i in instances if count.where(i.variables)]
+        where, instants, calendar = count.where, spec.instant_variables(), spec.business_calendar()
+        instances = [i for i in instances if where(Scope(i, instants, calendar=calendar))]
     groups: Counter[str] = Counter()
     for instance, item in _items(spec, count, instances, period):
         groups[_group(spec, count.group_by, instance, item)] += 1

@@ -6,13 +6,15 @@ answers into journal events.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from engine.runtime.instance import Instance
 from engine.spec.model import AnchorKind, DutySpec, ProcessSpec
 from engine.time.calendar import BusinessCalendar
-from engine.time.durations import Duration
+from engine.time.durations import Duration, parse_duration
 from engine.time.recurrence import series
 
 SCOPE_ANCHORS = (AnchorKind.SCOPE_START, AnchorKind.INSTANCE_START)
@@ -28,8 +30,8 @@ def anchored_on(spec: ProcessSpec, instance: Instance, kind: AnchorKind, ref: st
     return [d for d in visible(spec, instance) if d.anchor.kind is kind and d.anchor.ref == ref]
 
 
-def applies(duty: DutySpec, variables: dict[str, Any]) -> bool:
-    return duty.when is None or duty.when(variables)
+def applies(duty: DutySpec, scope: Mapping[str, Any]) -> bool:
+    return duty.when is None or duty.when(scope)
 
 
 def scope_start(duty: DutySpec, instance: Instance) -> datetime:
@@ -41,15 +43,21 @@ def scope_start(duty: DutySpec, instance: Instance) -> datetime:
     return instance.stage_entered_at
 
 
-def allowance(spec: ProcessSpec, duty: DutySpec, variables: dict[str, Any]) -> Duration:
-    """The time the duty allows, fixed or from its decision table; a decision table's inputs are
-    required start inputs, so a table always gives an answer."""
-    duration = duty.due.duration
-    if duration is None:
-        duration = spec.decision_table(duty.due.table).lookup(variables)
-        if duration is None:
-            raise LookupError(f"decision table '{duty.due.table}' has no row for these values")
-    return duration
+def allowance(spec: ProcessSpec, duty: DutySpec, variables: Mapping[str, Any]) -> Duration:
+    """The time the duty allows, fixed or from its decision table (whose inputs the loader has
+    proven to be set when the duty is created, or covered by the table's default)."""
+    if duty.due.duration is not None:
+        return duty.due.duration
+    answer = spec.decision_table(duty.due.table).lookup(variables)
+    if answer is None:
+        raise LookupError(f"decision table '{duty.due.table}' has no row for these values")
+    return _duration(answer)
+
+
+@functools.lru_cache(maxsize=1024)
+def _duration(text: str) -> Duration:
+    """A deadline table's answer, read once (the loader has checked that it reads)."""
+    return parse_duration(text)
 
 
 def warning(

@@ -9,10 +9,11 @@ opens the duties anchored on it, then may take an exit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from engine.runtime.context import Context
+from engine.runtime.derivation import derive, reschedule
 from engine.runtime.duties import (
     SCOPE_ANCHORS,
     allowance,
@@ -25,51 +26,13 @@ from engine.runtime.duties import (
     visible,
     warning,
 )
-from engine.runtime.events import Event, EventType, iso
+from engine.runtime.events import EventType, iso
 from engine.runtime.instance import Duty, Instance
-from engine.runtime.machine import (
-    Attempt,
-    Choice,
-    StageMachine,
-    event_trigger,
-    record_trigger,
-    signed_trigger,
-)
-from engine.runtime.timing import Wake, WakeKind, Wakeups, series_ref
-from engine.runtime.transaction import Transaction
+from engine.runtime.machine import Attempt, Choice, event_trigger, record_trigger, signed_trigger
+from engine.runtime.timing import Wake, WakeKind, series_ref
 from engine.spec.model import AnchorKind, DutySpec, EventSpec, FormSpec, ProcessSpec
 from engine.time.durations import add
 from engine.time.recurrence import again_after
-
-
-class Host(Protocol):
-    """The little that effects need of the engine running them: its timers, its exit machines, the
-    instances it holds and the making of new ones. The engine implements it; effects know no more
-    of the engine than this."""
-
-    @property
-    def wakeups(self) -> Wakeups: ...
-
-    def machine(self, spec: ProcessSpec) -> StageMachine: ...
-
-    def instance(self, instance_id: str) -> Instance: ...
-
-    def new_instance(self, tx: Transaction, process: str) -> Instance: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Context:
-    tx: Transaction
-    host: Host
-
-    @property
-    def at(self) -> datetime:
-        return self.tx.at
-
-    def emit(self, instance: Instance, event_type: EventType, data: dict[str, Any]) -> Event:
-        event = self.tx.emit(instance, event_type, data)
-        self.host.wakeups.track(event, instance)
-        return event
 
 
 def begin(context: Context, spec: ProcessSpec, variables: dict[str, Any], parent: Instance | None) -> str:
@@ -87,8 +50,9 @@ def begin(context: Context, spec: ProcessSpec, variables: dict[str, Any], parent
     )
     if parent is not None:
         context.emit(parent, EventType.CHILD_STARTED, {"child": instance.id, "process": spec.id})
+    derive(context, spec, instance)
     for duty in spec.duties:
-        if duty.anchor.kind in SCOPE_ANCHORS and applies(duty, instance.variables):
+        if duty.anchor.kind in SCOPE_ANCHORS and applies(duty, context.scope(spec, instance)):
             _create(context, spec, instance, duty, scope_start(duty, instance))
     enter(context, spec, instance, spec.initial, trigger="", via=None)
     return instance.id
@@ -120,6 +84,7 @@ def enter(
             "fallback": via.fallback if via is not None else False,
         },
     )
+    derive(context, spec, instance)
     stage = spec.stage(stage_id)
     if stage.notify_on_entry:
         _notify(context, instance, stage.notify_on_entry, "stage_entered", stage=stage_id)
@@ -128,7 +93,7 @@ def enter(
         return
     calendar = spec.business_calendar()
     for duty in stage.duties:
-        if not applies(duty, instance.variables):
+        if not applies(duty, context.scope(spec, instance)):
             continue
         if duty.anchor.kind in SCOPE_ANCHORS:
             _create(context, spec, instance, duty, scope_start(duty, instance))
@@ -148,7 +113,7 @@ def record(
         EventType.RECORD_SUBMITTED,
         {"form": form.id, "version": version, "data": data, "complete": not form.signed_by},
     )
-    _set_variables(context, instance, form.sets, data)
+    _set_variables(context, spec, instance, form.sets, data)
     satisfy(context, spec, instance, form=form.id)
     _open_anchored(context, spec, instance, AnchorKind.RECORD, form.id, data)
     _open_anchored(context, spec, instance, AnchorKind.FIELD, form.id, data)
@@ -159,16 +124,18 @@ def _take_exit(context: Context, spec: ProcessSpec, instance: Instance, trigger:
     """Take the first of the stage's exits on what just happened (`trigger`) whose checks pass."""
     if instance.finished:
         return
-    choice = context.host.machine(spec).choose(instance.stage, trigger, attempt(spec, instance, None))
+    choice = context.host.machine(spec).choose(
+        instance.stage, trigger, attempt(context, spec, instance, None)
+    )
     if choice is not None:
         enter(context, spec, instance, choice.to, trigger="", via=choice)
 
 
-def attempt(spec: ProcessSpec, instance: Instance, roles: frozenset[str] | None) -> Attempt:
+def attempt(context: Context, spec: ProcessSpec, instance: Instance, roles: frozenset[str] | None) -> Attempt:
     """An attempt to leave the instance's stage; `roles` None when the engine itself takes the exit."""
     return Attempt(
         roles=roles,
-        variables=instance.variables,
+        scope=context.scope(spec, instance),
         record_gap=lambda form: instance.record_gap(form, spec.form(form).signed_by),
         rounds=instance.rounds,
     )
@@ -199,7 +166,7 @@ def happen(
 ) -> None:
     """An event raised in an instance; it may start a child instance of another process."""
     context.emit(instance, EventType.EVENT_RAISED, {"event": event.id, "data": data})
-    _set_variables(context, instance, event.sets, data)
+    _set_variables(context, spec, instance, event.sets, data)
     satisfy(context, spec, instance, event=event.id)
     _open_anchored(context, spec, instance, AnchorKind.EVENT, event.id, data)
     if child is not None:
@@ -227,6 +194,7 @@ def satisfy(
             continue
         context.emit(instance, EventType.DUTY_SATISFIED, {"key": oldest.key, "duty": duty.id, "by": how})
         _again_after_done(context, spec, instance, duty)
+        derive(context, spec, instance)
         _open_anchored(context, spec, instance, AnchorKind.DUTY, duty.id, {})
 
 
@@ -255,6 +223,7 @@ def wake(context: Context, spec: ProcessSpec, instance: Instance, wake: Wake) ->
 
 def _breach(context: Context, spec: ProcessSpec, instance: Instance, duty: Duty) -> None:
     context.emit(instance, EventType.DUTY_BREACHED, {"key": duty.key, "duty": duty.id, "due": iso(duty.due)})
+    derive(context, spec, instance)
     for action in spec.duty(duty.id).on_breach:
         for role in action.escalate:
             context.emit(instance, EventType.DUTY_ESCALATED, {"key": duty.key, "duty": duty.id, "role": role})
@@ -286,11 +255,17 @@ def _notify(context: Context, instance: Instance, roles: tuple[str, ...], reason
 
 
 def _set_variables(
-    context: Context, instance: Instance, sets: tuple[tuple[str, str], ...], data: dict[str, Any]
+    context: Context,
+    spec: ProcessSpec,
+    instance: Instance,
+    sets: tuple[tuple[str, str], ...],
+    data: dict[str, Any],
 ) -> None:
     values = {variable: data[source] for variable, source in sets if source in data}
     if values:
         context.emit(instance, EventType.VARIABLES_SET, {"values": values})
+        reschedule(context, spec, instance, set(values))
+        derive(context, spec, instance)
 
 
 def _open_anchored(
@@ -303,7 +278,7 @@ def _open_anchored(
     """
     calendar = spec.business_calendar()
     for duty in anchored_on(spec, instance, kind, ref):
-        if not applies(duty, instance.variables):
+        if not applies(duty, context.scope(spec, instance)):
             continue
         start = (
             field_instant(data.get(duty.anchor.field), calendar) if kind is AnchorKind.FIELD else context.at
@@ -323,7 +298,7 @@ def _create(context: Context, spec: ProcessSpec, instance: Instance, duty: DutyS
     if duty.repeat.after_done is not None:
         start = max(start, context.at)  # a new series: its first occurrence now, the next after it is done
     elif duty.anchor.kind in SCOPE_ANCHORS:
-        index = _slot_in_progress(spec, instance, duty, start, context.at)
+        index = _slot_in_progress(context, spec, instance, duty, start)
     following = nth_occurrence(duty, start, spec.business_calendar(), index)
     _schedule(context, instance, duty, start, opened=index, next_at=following)
     if following is not None and following <= context.at:
@@ -331,12 +306,13 @@ def _create(context: Context, spec: ProcessSpec, instance: Instance, duty: DutyS
 
 
 def _slot_in_progress(
-    spec: ProcessSpec, instance: Instance, duty: DutySpec, anchor: datetime, now: datetime
+    context: Context, spec: ProcessSpec, instance: Instance, duty: DutySpec, anchor: datetime
 ) -> int:
     """Where a stage's series counted from before the stage (the instance's start) begins when the
     stage is entered: at the latest slot that has begun, if its deadline is still ahead, else at the
     next one. The slots that fell while the instance was elsewhere are skipped, not opened and
     breached at once."""
+    now = context.at
     calendar = spec.business_calendar()
     index = 0
     while (following := nth_occurrence(duty, anchor, calendar, index + 1)) is not None and following <= now:
@@ -345,7 +321,7 @@ def _slot_in_progress(
     if (
         slot is not None
         and slot < now
-        and add(slot, allowance(spec, duty, instance.variables), calendar) <= now
+        and add(slot, allowance(spec, duty, context.scope(spec, instance)), calendar) <= now
     ):
         index += 1
     return index
@@ -405,7 +381,7 @@ def _open(
     occurrence: int,
 ) -> None:
     calendar = spec.business_calendar()
-    allowed = allowance(spec, duty, instance.variables)
+    allowed = allowance(spec, duty, context.scope(spec, instance))
     due = add(start, allowed, calendar)
     warn_at = warning(duty, allowed, start, due, context.at, calendar)
     context.emit(

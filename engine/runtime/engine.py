@@ -28,9 +28,11 @@ from typing import Any
 from engine.errors import CommandRefused, DefinitionError, Reason, SopflowError, did_you_mean
 from engine.loading.loader import check_process
 from engine.runtime import effects
+from engine.runtime.context import Context
 from engine.runtime.events import ENGINE, Actor, Event, EventType
 from engine.runtime.instance import Instance
 from engine.runtime.machine import StageMachine
+from engine.runtime.scope import with_defaults
 from engine.runtime.store import Commit, ConflictError, MemoryStore, Store, StoredCommand, Write
 from engine.runtime.timing import Wake, WakeKind, Wakeups
 from engine.runtime.transaction import Transaction
@@ -123,7 +125,7 @@ class Engine:
                     f"'{trigger}' is not possible in stage '{target.stage}'"
                     + (f" (possible: {', '.join(possible)})" if possible else ""),
                 )
-            attempt = effects.attempt(spec, target, actor.roles)
+            attempt = effects.attempt(self._context(tx), spec, target, actor.roles)
             choice = machine.choose(target.stage, trigger, attempt)
             if choice is None:
                 raise CommandRefused(
@@ -150,8 +152,10 @@ class Engine:
                     Reason.FORM_NOT_IN_STAGE, f"form '{form}' is not produced in stage '{target.stage}'"
                 )
             _require_role(actor, set(form_spec.filled_by), f"fill in {form}")
-            _require_valid(fields_checker(form_spec.fields), data, f"form '{form}' is invalid")
-            effects.record(self._context(tx), spec, target, form_spec, dict(data))
+            context = self._context(tx)
+            filled = with_defaults(form_spec.fields, data, context.scope(spec, target))
+            _require_valid(fields_checker(form_spec.fields), filled, f"form '{form}' is invalid")
+            effects.record(context, spec, target, form_spec, dict(filled))
             return target.id
 
         return self._command("submit", instance, [form, data], actor, key, body)
@@ -198,18 +202,20 @@ class Engine:
             _require_known(event, {e.id for e in spec.events}, "event")
             event_spec = spec.event(event)
             _require_role(actor, set(event_spec.by), f"report {event}")
-            _require_valid(fields_checker(event_spec.data), payload, f"event '{event}' has invalid data")
+            context = self._context(tx)
+            filled = with_defaults(event_spec.data, payload, context.scope(spec, target))
+            _require_valid(fields_checker(event_spec.data), filled, f"event '{event}' has invalid data")
             child: tuple[ProcessSpec, dict[str, Any]] | None = None
             if event_spec.start_child is not None:
                 child_spec = self.definition(event_spec.start_child.process)
                 inputs = {
-                    name: payload.get(source, target.variables.get(source))
+                    name: filled.get(source, target.variables.get(source))
                     for name, source in event_spec.start_child.inputs
                 }
                 inputs = {name: value for name, value in inputs.items() if value is not None}
                 _require_valid(inputs_checker(child_spec.variables), inputs, f"cannot start {child_spec.id}")
                 child = child_spec, inputs
-            effects.happen(self._context(tx), spec, target, event_spec, payload, child)
+            effects.happen(context, spec, target, event_spec, filled, child)
             return target.id
 
         return self._command("raise_event", instance, [event, payload], actor, key, body)
@@ -315,8 +321,8 @@ class Engine:
 
     # Internals
 
-    def _context(self, tx: Transaction) -> effects.Context:
-        return effects.Context(tx=tx, host=self)
+    def _context(self, tx: Transaction) -> Context:
+        return Context(tx=tx, host=self)
 
     def machine(self, spec: ProcessSpec) -> StageMachine:
         return self._machines[spec.id, spec.version]

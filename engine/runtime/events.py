@@ -27,6 +27,8 @@ class EventType(Enum):
     DUTY_WARNED = "duty_warned"
     DUTY_SATISFIED = "duty_satisfied"
     DUTY_BREACHED = "duty_breached"
+    DUTY_DUE_CHANGED = "duty_due_changed"
+    """An open duty's deadline moved: its decision table's inputs changed (`due`, `warn_at`)."""
     DUTY_ESCALATED = "duty_escalated"
     DUTY_CANCELLED = "duty_cancelled"
     NOTIFIED = "notified"

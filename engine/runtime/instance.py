@@ -38,6 +38,8 @@ class Duty:
     """The stage whose visit it belongs to; empty for an instance-wide duty."""
     role: str
     opened_at: datetime
+    start: datetime
+    """What the deadline counts from: a new due, if its table's inputs change, counts from here."""
     due: datetime
     warn_at: datetime | None
     occurrence: int
@@ -153,6 +155,11 @@ class Instance:
         """The oldest open occurrence of a duty."""
         return next((d for d in self._open.values() if d.id == duty_id), None)
 
+    def latest_duty(self, duty_id: str) -> Duty | None:
+        """The latest occurrence of a duty, whatever its state."""
+        count = self.opened.get(duty_id)
+        return self.duties[f"{duty_id}#{count}"] if count else None
+
     def breaches(self) -> list[Duty]:
         return [d for d in self.duties.values() if d.breached_at is not None]
 
@@ -254,6 +261,7 @@ class Instance:
             stage=data["stage"],
             role=data["role"],
             opened_at=event.at,
+            start=instant(data["start"]),
             due=instant(data["due"]),
             warn_at=instant(data["warn_at"]) if data["warn_at"] else None,
             occurrence=data["occurrence"],
@@ -267,6 +275,11 @@ class Instance:
         duty.status = DutyStatus.SATISFIED
         duty.satisfied_at = event.at
         self._open.pop(duty.key, None)
+
+    def _duty_due_changed(self, event: Event) -> None:
+        duty = self.duties[event.data["key"]]
+        duty.due = instant(event.data["due"])
+        duty.warn_at = instant(event.data["warn_at"]) if event.data["warn_at"] else None
 
     def _duty_breached(self, event: Event) -> None:
         self.duties[event.data["key"]].breached_at = event.at
@@ -308,6 +321,7 @@ _APPLY: dict[EventType, Callable[[Instance, Event], None]] = {
     EventType.DUTY_WARNED: Instance._duty_warned,
     EventType.DUTY_SATISFIED: Instance._duty_satisfied,
     EventType.DUTY_BREACHED: Instance._duty_breached,
+    EventType.DUTY_DUE_CHANGED: Instance._duty_due_changed,
     EventType.DUTY_ESCALATED: Instance._duty_escalated,
     EventType.DUTY_CANCELLED: Instance._duty_cancelled,
     EventType.NOTIFIED: Instance._history_only,

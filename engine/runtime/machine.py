@@ -27,7 +27,8 @@ class Attempt:
 
     roles: frozenset[str] | None
     """The actor's roles; None for exits taken by the engine itself (on a record)."""
-    variables: Mapping[str, Any]
+    scope: Mapping[str, Any]
+    """What the exits' conditions see of the instance."""
     record_gap: Callable[[str], str]
     """What is missing for a usable record of a form, in words; empty when nothing is."""
     rounds: Mapping[str, int]
@@ -140,7 +141,7 @@ def _first_failure(spec_exit: ExitSpec, attempt: Attempt, past_bound: bool) -> t
     gaps = [gap for gap in map(attempt.record_gap, spec_exit.requires) if gap]
     if gaps:
         return Reason.MISSING_RECORD, f"the exit to '{target}' needs {'; '.join(gaps)} first"
-    if spec_exit.when is not None and not spec_exit.when(attempt.variables):
+    if spec_exit.when is not None and not spec_exit.when(attempt.scope):
         return Reason.CONDITION_FALSE, f"the exit to '{target}' needs {spec_exit.when.text}"
     if spec_exit.max_rounds is not None:
         taken = attempt.rounds.get(spec_exit.id, 0)

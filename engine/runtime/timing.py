@@ -99,6 +99,12 @@ class Wakeups:
                 self._arm(WakeKind.OPEN, event.instance, series_ref(data["duty"]), following)
         elif event.type in (EventType.DUTY_SATISFIED, EventType.DUTY_CANCELLED):
             self.disarm(event.instance, data["key"])
+        elif event.type is EventType.DUTY_DUE_CHANGED:
+            self.disarm(event.instance, data["key"])
+            duty = instance.duties[data["key"]]
+            if duty.warn_at is not None and duty.warned_at is None:
+                self._arm(WakeKind.WARN, event.instance, duty.key, duty.warn_at)
+            self._arm(WakeKind.DUE, event.instance, duty.key, duty.due)
         elif event.type is EventType.INSTANCE_COMPLETED:
             self.forget(event.instance)
 

@@ -7,11 +7,12 @@ and cheap to compare; `schema()` returns a fresh dict for validators.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from engine.conditions import Condition
+from engine.expressions import Condition, Expression
 from engine.time.calendar import BusinessCalendar, CalendarSpec, calendar_for
 from engine.time.durations import Duration
 from engine.time.recurrence import OnNonWorking, RecurrenceSpec
@@ -62,11 +63,24 @@ class VariableSpec:
     title: str
     schema_json: str
     input: str = "none"
+    derive_table: str = ""
+    """A derived variable: the value the decision table gives for the instance's data."""
+    derive: Expression | None = None
+    """A derived variable: the value of this expression."""
     title_en: str = ""
     description: str = ""
 
     def schema(self) -> dict[str, Any]:
         return _decode(self.schema_json)
+
+    @property
+    def derived(self) -> bool:
+        return bool(self.derive_table) or self.derive is not None
+
+    @property
+    def is_instant(self) -> bool:
+        """A date-time, which expressions see as an instant."""
+        return self.schema().get("format") == "date-time"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,11 +89,28 @@ class FieldSpec:
     title: str
     schema_json: str
     required: bool = True
+    default: Expression | None = None
+    """What the engine fills in when the field is left out (an instant it knows, a variable)."""
     title_en: str = ""
     description: str = ""
 
     def schema(self) -> dict[str, Any]:
         return _decode(self.schema_json)
+
+
+DUTY_INSTANTS = ("opened_at", "due_at", "done_at", "breached_at")
+
+
+def engine_names(duties: Iterable[str]) -> tuple[str, ...]:
+    """The names of the engine's own instants in expressions: `now`, `instance.started_at`,
+    `stage.entered_at`, and `duties.<id>.opened_at` (`.due_at`, `.done_at`, `.breached_at`) of the
+    latest occurrence of each duty."""
+    return (
+        "now",
+        "instance.started_at",
+        "stage.entered_at",
+        *(f"duties.{duty}.{what}" for duty in duties for what in DUTY_INSTANTS),
+    )
 
 
 def _decode(schema_json: str) -> dict[str, Any]:
@@ -136,7 +167,8 @@ class EventSpec:
 class DecisionRowSpec:
     when: tuple[tuple[str, tuple[Any, ...]], ...]
     """(input, allowed values); an input left out matches anything."""
-    then: Duration
+    then: Any
+    """A duration's text for a deadline table, else a value of the variable the table derives."""
     note: str = ""
 
 
@@ -146,16 +178,20 @@ class DecisionTableSpec:
     title: str
     inputs: tuple[str, ...]
     rows: tuple[DecisionRowSpec, ...]
+    default: Any = None
+    """The result while an input is unset (None: no result then)."""
     rules: tuple[str, ...] = ()
     title_en: str = ""
     description: str = ""
 
-    def lookup(self, variables: dict[str, Any]) -> Duration | None:
-        """The result of the row matching `variables`; None when an input is unset."""
+    def lookup(self, variables: Mapping[str, Any]) -> Any:
+        """The result of the row matching `variables`, or the default when an input is unset."""
+        if any(variables.get(name) is None for name in self.inputs):
+            return self.default
         for row in self.rows:
             if all(variables.get(name) in values for name, values in row.when):
                 return row.then
-        return None
+        return self.default
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -354,6 +390,14 @@ class ProcessSpec:
         """The instance-scoped duties and those of stage `stage_id` ("" for none)."""
         return self._index.duties_in[stage_id]
 
+    def derived_variables(self) -> tuple[VariableSpec, ...]:
+        """The variables the engine computes, in the order they are declared (and computed)."""
+        return self._index.derived
+
+    def instant_variables(self) -> frozenset[str]:
+        """The variables holding date-times, which expressions see as instants."""
+        return self._index.instants
+
     def business_calendar(self) -> BusinessCalendar:
         """The evaluated calendar, shared with every definition of the same calendar; asked for at
         every deadline, so it is found once rather than by hashing the calendar each time."""
@@ -366,7 +410,10 @@ class ProcessSpec:
 class _Index:
     """A definition's parts by id: commands name them, and each would otherwise be a linear search."""
 
-    __slots__ = ("calendar", "duties", "duties_in", "events", "forms", "roles", "stages", "tables")
+    __slots__ = (
+        "calendar", "derived", "duties", "duties_in", "events",
+        "forms", "instants", "roles", "stages", "tables",
+    )  # fmt: skip
 
     def __init__(self, spec: ProcessSpec) -> None:
         self.stages = {s.id: s for s in spec.stages}
@@ -376,4 +423,6 @@ class _Index:
         self.tables = {t.id: t for t in spec.decision_tables}
         self.duties = {d.id: d for d in spec.all_duties()}
         self.duties_in = {"": spec.duties} | {s.id: spec.duties + s.duties for s in spec.stages}
+        self.derived = tuple(v for v in spec.variables if v.derived)
+        self.instants = frozenset(v.id for v in spec.variables if v.is_instant)
         self.calendar: BusinessCalendar | None = None

@@ -1,6 +1,6 @@
 import pytest
 
-from engine.conditions import ConditionError, Kind, VarType, check_condition, parse_condition
+from engine.expressions import ConditionError, Kind, VarType, check_condition, parse_condition
 
 TYPES = {
     "level": VarType(frozenset({Kind.NUMBER}), (1, 2, 3)),
@@ -38,9 +38,9 @@ def test_evaluate(text: str, variables: dict[str, object], expected: bool) -> No
     ("text", "message", "offset"),
     [
         ("", "the condition is empty", 0),
-        ("level ==", "expected a value or a variable but found the end of the condition", 8),
+        ("level ==", "expected a value or a variable but found the end of the expression", 8),
         ("level = 1", "unexpected character '='; use '==' to compare", 6),
-        ("(level == 1", "expected ')' but found the end of the condition", 11),
+        ("(level == 1", "expected ')' but found the end of the expression", 11),
         ("level == 1 level", "unexpected 'level'", 11),
         ("[1, 2]", "a list can only follow 'in'", 0),
         ("level in [1 2]", "expected ',' or ']' but found '2'", 12),
