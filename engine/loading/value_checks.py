@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.expressions import Kind, VarType, kind_of
+from engine.expressions import ConditionError, Kind, VarType, kind_of, parse_expression
 from engine.loading.context import Context, var_type
 from engine.loading.yaml_source import Path
 
@@ -47,8 +47,14 @@ def check_values(ctx: Context) -> None:
                 for index, source in enumerate(table["inputs"]):
                     _check_order(ctx, (*path, "derive", "table"), name, source, earlier, variables, index)
             continue
-        names = {k: v for k, v in ctx.variable_types.items() if k != "now"}
-        kinds = ctx.expression((*path, "derive"), derive, names)
+        if "now" in _names_in(derive):
+            ctx.add(
+                (*path, "derive"),
+                f"'{name}' cannot be derived from now: a stored value would be stale at once "
+                "(use now in a condition or a field's default instead)",
+            )
+            continue
+        kinds = ctx.expression((*path, "derive"), derive, ctx.variable_types)
         if kinds is not None:
             _check_fits(ctx, (*path, "derive"), f"'{name}'", kinds, declared)
             for source in sorted(_variables_in(derive, variables)):
@@ -116,9 +122,15 @@ def _check_order(
 
 
 def _variables_in(text: str, variables: dict[str, Any]) -> set[str]:
-    from engine.expressions import parse_expression
+    return {name for name in _names_in(text) if name in variables}
 
-    return {name for name in parse_expression(text).names() if name in variables}
+
+def _names_in(text: str) -> frozenset[str]:
+    """The names an expression uses; none when it does not parse (that is reported where it is)."""
+    try:
+        return parse_expression(text).names()
+    except ConditionError:
+        return frozenset()
 
 
 def _field_sets(ctx: Context) -> list[tuple[Path, dict[str, Any]]]:
