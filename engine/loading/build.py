@@ -212,6 +212,7 @@ def _repeat(body: dict[str, Any]) -> RecurrenceSpec:
 def _duty(body: dict[str, Any], scope: Scope, stage: str) -> DutySpec:
     due = body["due"]
     satisfied = body["satisfied_by"]
+    paused = body.get("paused_while")
     return DutySpec(
         id=body["id"],
         title=body["title"],
@@ -234,6 +235,8 @@ def _duty(body: dict[str, Any], scope: Scope, stage: str) -> DutySpec:
             BreachActionSpec(escalate=_roles(a.get("escalate", ())), notify=_roles(a.get("notify", ())))
             for a in body.get("on_breach", ())
         ),
+        paused_in=tuple(paused["stages"]) if isinstance(paused, dict) else (),
+        paused_when=parse_condition(paused) if isinstance(paused, str) else None,
     )
 
 

@@ -231,6 +231,12 @@ def _check_duty(ctx: Context, path: Path, duty: dict[str, Any], duty_ids: set[st
                 ctx.roles((*path, "on_breach", index, key), roles)
     if "repeat" in duty:
         _check_repeat(ctx, (*path, "repeat"), duty["repeat"])
+    paused = duty.get("paused_while")
+    if isinstance(paused, str):
+        ctx.condition((*path, "paused_while"), paused, ctx.variable_types)
+    elif isinstance(paused, dict):
+        for index, stage_id in enumerate(paused["stages"]):
+            ctx.ref((*path, "paused_while", "stages", index), stage_id, ctx.section("stages"), "stage")
 
 
 _SHARE = re.compile(r"^([1-9][0-9]?)%$")

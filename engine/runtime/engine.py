@@ -32,6 +32,7 @@ from engine.runtime.context import Context
 from engine.runtime.events import ENGINE, Actor, Event, EventType
 from engine.runtime.instance import Instance
 from engine.runtime.machine import StageMachine
+from engine.runtime.pausing import pause_or_resume
 from engine.runtime.scope import with_defaults
 from engine.runtime.store import Commit, ConflictError, MemoryStore, Store, StoredCommand, Write
 from engine.runtime.timing import Wake, WakeKind, Wakeups
@@ -408,6 +409,7 @@ class Engine:
         remembered: StoredCommand | None = None  # only a keyed command is remembered
         try:
             instance_id = body(tx)
+            self._settle(tx)
         except CommandRefused as refusal:
             self._roll_back(tx)
             if key:
@@ -507,6 +509,7 @@ class Engine:
                 self.clock.set(wake.at)
             tx = self._timer_transaction(wake.at)
             if self._wake(tx, wake):
+                self._settle(tx)
                 try:
                     self._commit(tx)
                 except ConflictError:  # another engine fired it first; read again when next named
@@ -540,6 +543,12 @@ class Engine:
             self._commit(tx)
             started += 1
         return started
+
+    def _settle(self, tx: Transaction) -> None:
+        """The end of a step: each instance it touched pauses or resumes its duties' clocks."""
+        context = self._context(tx)
+        for instance, _ in list(tx.before.values()):
+            pause_or_resume(context, self.definition_of(instance), instance)
 
     def _timer_transaction(self, due: datetime) -> Transaction:
         """What a timer does happens at its due instant; when that has passed, the events say so."""

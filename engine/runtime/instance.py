@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -49,6 +49,10 @@ class Duty:
     satisfied_at: datetime | None = None
     cancelled_at: datetime | None = None
     escalated_to: tuple[str, ...] = ()
+    paused_at: datetime | None = None
+    """Since when its clock is stopped, while it is."""
+    stopped: timedelta = timedelta(0)
+    """How long its clock has been stopped, over all its pauses."""
 
     @property
     def is_open(self) -> bool:
@@ -281,6 +285,16 @@ class Instance:
         duty.due = instant(event.data["due"])
         duty.warn_at = instant(event.data["warn_at"]) if event.data["warn_at"] else None
 
+    def _duty_paused(self, event: Event) -> None:
+        self.duties[event.data["key"]].paused_at = event.at
+
+    def _duty_resumed(self, event: Event) -> None:
+        duty = self.duties[event.data["key"]]
+        duty.stopped += timedelta(seconds=event.data["stopped"])
+        duty.paused_at = None
+        duty.due = instant(event.data["due"])
+        duty.warn_at = instant(event.data["warn_at"]) if event.data["warn_at"] else None
+
     def _duty_breached(self, event: Event) -> None:
         self.duties[event.data["key"]].breached_at = event.at
 
@@ -322,6 +336,8 @@ _APPLY: dict[EventType, Callable[[Instance, Event], None]] = {
     EventType.DUTY_SATISFIED: Instance._duty_satisfied,
     EventType.DUTY_BREACHED: Instance._duty_breached,
     EventType.DUTY_DUE_CHANGED: Instance._duty_due_changed,
+    EventType.DUTY_PAUSED: Instance._duty_paused,
+    EventType.DUTY_RESUMED: Instance._duty_resumed,
     EventType.DUTY_ESCALATED: Instance._duty_escalated,
     EventType.DUTY_CANCELLED: Instance._duty_cancelled,
     EventType.NOTIFIED: Instance._history_only,

@@ -97,11 +97,16 @@ class Wakeups:
             following = instance.series[data["duty"]].next_at
             if following is not None:
                 self._arm(WakeKind.OPEN, event.instance, series_ref(data["duty"]), following)
-        elif event.type in (EventType.DUTY_SATISFIED, EventType.DUTY_CANCELLED):
+        elif (
+            event.type in (EventType.DUTY_SATISFIED, EventType.DUTY_CANCELLED)
+            or event.type is EventType.DUTY_PAUSED
+        ):
             self.disarm(event.instance, data["key"])
-        elif event.type is EventType.DUTY_DUE_CHANGED:
+        elif event.type in (EventType.DUTY_DUE_CHANGED, EventType.DUTY_RESUMED):
             self.disarm(event.instance, data["key"])
             duty = instance.duties[data["key"]]
+            if duty.paused_at is not None:
+                return
             if duty.warn_at is not None and duty.warned_at is None:
                 self._arm(WakeKind.WARN, event.instance, duty.key, duty.warn_at)
             self._arm(WakeKind.DUE, event.instance, duty.key, duty.due)
@@ -119,6 +124,8 @@ class Wakeups:
         if instance.finished:
             return
         for duty in instance.open_duties():
+            if duty.paused_at is not None:
+                continue
             if duty.warn_at is not None and duty.warned_at is None:
                 self._arm(WakeKind.WARN, instance.id, duty.key, duty.warn_at)
             if duty.breached_at is None:

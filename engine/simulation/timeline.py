@@ -76,6 +76,11 @@ _DESCRIBE: dict[EventType, Callable[[Any, ProcessSpec, Simulation], str]] = {
     EventType.DUTY_SATISFIED: _satisfied,
     EventType.DUTY_BREACHED: lambda d, s, _: f"✗ BREACHED {d['key']} {duty_title(s, d['key'])}",
     EventType.DUTY_DUE_CHANGED: lambda d, s, sim: f"↻ {d['key']} now due by {sim.local(instant(d['due']))}",
+    EventType.DUTY_PAUSED: lambda d, s, _: f"⏸ clock stopped for {d['key']}",
+    EventType.DUTY_RESUMED: lambda d, s, sim: (
+        f"▶ clock runs again for {d['key']} after {_span(timedelta(seconds=d['stopped']))}, "
+        f"due by {sim.local(instant(d['due']))}"
+    ),
     EventType.DUTY_ESCALATED: lambda d, s, _: f"↑ escalated {d['key']} to {d['role']}",
     EventType.DUTY_CANCELLED: lambda d, s, _: f"– cancelled {d['key']} ({d['reason']})",
     EventType.NOTIFIED: lambda d, s, _: f"✉ notified {', '.join(d['roles'])} ({d['reason']})",

@@ -233,8 +233,16 @@ class DutySpec:
     warn_share: int | None = None
     """Or warn when this percentage of the allowed time has run (working time for a working-time duty)."""
     on_breach: tuple[BreachActionSpec, ...] = ()
+    paused_in: tuple[str, ...] = ()
+    """Its clock stops while the instance is in one of these stages."""
+    paused_when: Condition | None = None
+    """Its clock stops while this condition holds."""
     rule: str = ""
     title_en: str = ""
+
+    @property
+    def pausable(self) -> bool:
+        return bool(self.paused_in) or self.paused_when is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

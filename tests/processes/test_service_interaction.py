@@ -263,3 +263,28 @@ def test_r1_7a_complaint_that_breaches_both_deadlines(run: MakeRun) -> None:
         ("solve_in_48h#1", "sales_manager", "2026-06-24 10:00"),
     ]
     assert r.engine.instances(breached=True, process="customer-complaint") == [child]
+
+
+def test_r1_3b_the_confirmation_letter_clock_stops_while_the_solution_is_with_the_customer(
+    run: MakeRun,
+) -> None:
+    r = run("2026-06-22 09:00")
+    c = new_customer(r)
+    r.submit(c, "customer_profile", PROFILE, REP)
+    r.fire(c, "advance", REP)
+    r.submit(c, "needs_list", NEEDS, REP)
+    r.sign(c, "needs_list", CUSTOMER)
+    r.fire(c, "advance", REP)
+    r.submit(c, "solution_proposal", PROPOSAL, REP)
+    r.to("2026-06-25 10:00")
+    r.happen(c, "solution_meeting_held", REP)
+    assert due(c, "confirmation_letter#1") == "2026-07-09 18:00"  # 10 working days
+    r.to("2026-06-26 10:00")  # a Friday: 7 working hours that day and 9 working days after remained
+    r.happen(c, "solution_sent_for_review", REP)
+    r.to("2026-07-01 10:00")  # the customer answers on Wednesday: 7 hours that day, then 9 days
+    r.happen(c, "customer_feedback_received", CUSTOMER, {"feedback": "交付分三批"})
+    assert due(c, "confirmation_letter#1") == "2026-07-14 18:00"
+    assert [(e.type.value, local(e.at)) for e in of_type(c, EventType.DUTY_PAUSED)] == [
+        ("duty_paused", "2026-06-26 10:00")
+    ]
+    assert duty(c, "confirmation_letter#1").stopped.days == 5
