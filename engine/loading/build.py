@@ -65,7 +65,9 @@ def build_process(data: dict[str, Any], path: str) -> ProcessSpec:
         start_by=tuple(start.get("by", ())),
         schedule=(
             ScheduleSpec(
-                cron=schedule["cron"], on_non_working=OnNonWorking(schedule.get("on_non_working", "keep"))
+                cron=schedule["cron"],
+                on_non_working=OnNonWorking(schedule.get("on_non_working", "keep")),
+                inputs_json=_canonical(schedule.get("inputs", {})),
             )
             if schedule
             else None

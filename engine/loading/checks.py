@@ -319,3 +319,21 @@ def check_start(ctx: Context) -> None:
             check_cron(schedule["cron"])
         except TimeError as error:
             ctx.add(("start", "schedule", "cron"), str(error))
+        _check_schedule_inputs(ctx, schedule.get("inputs", {}))
+
+
+def _check_schedule_inputs(ctx: Context, inputs: dict[str, Any]) -> None:
+    """What a self-started instance is given must be what a start may be given."""
+    from jsonschema import Draft202012Validator
+
+    variables = ctx.section("variables")
+    given = {name: body for name, body in variables.items() if body.get("input", "none") != "none"}
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: body["schema"] for name, body in given.items()},
+        "required": [name for name, body in given.items() if body["input"] == "required"],
+    }
+    checker = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for error in checker.iter_errors(inputs):
+        ctx.add(("start", "schedule", "inputs", *error.absolute_path), f"a start input: {error.message}")

@@ -558,7 +558,8 @@ class Engine:
     def _self_start(self, tx: Transaction, process: str) -> datetime | None:
         """Start an instance of a self-starting process; returns when it starts next."""
         spec = self.definition(process)
-        effects.begin(self._context(tx), spec, {}, parent=None)
+        assert spec.schedule is not None
+        effects.begin(self._context(tx), spec, spec.schedule.inputs(), parent=None)
         following = self._following(spec, tx.at)
         tx.schedules.append((process, tx.at, following))
         return following

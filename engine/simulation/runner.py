@@ -19,7 +19,7 @@ from typing import Any
 from engine.errors import CommandRefused
 from engine.reports.metrics import Period, compute
 from engine.runtime.engine import Engine, Outcome
-from engine.runtime.events import Actor, Event, EventType
+from engine.runtime.events import ENGINE, Actor, Event, EventType
 from engine.runtime.instance import Instance
 from engine.runtime.store import Store
 from engine.simulation.scenario import ScenarioSpec, StepSpec
@@ -84,7 +84,9 @@ def simulate(
             engine.advance_to(step.at, inclusive=False)  # a step at t comes before t's timers
             if step.action:
                 _perform(simulation, step)
-            if step.expect:
+            elif step.scheduled:
+                _name_scheduled(simulation, step)
+            if step.expect and step.case in simulation.cases:
                 instance = engine.instance(simulation.cases[step.case])
                 simulation.checks.extend(_expectations(simulation, step, instance))
             if progress is not None:
@@ -131,6 +133,29 @@ def _perform(simulation: Simulation, step: StepSpec) -> None:
         simulation.checks.append(
             Check(step=step, case=step.case, what=what, expected=expected, actual=actual, detail=detail)
         )
+
+
+def _name_scheduled(simulation: Simulation, step: StepSpec) -> None:
+    """Name the instance of `step.scheduled` the engine started by itself most recently, once the
+    timers of the step's instant have fired (a start at that instant included)."""
+    simulation.engine.run_due()
+    started = [
+        i
+        for i in simulation.engine.instances(process=step.scheduled)
+        if i.journal[0].actor == ENGINE.id and i.started_at is not None and i.started_at <= step.at
+    ]
+    if started:
+        simulation.cases[step.case] = max(started, key=lambda i: (i.started_at, i.id)).id
+        return
+    simulation.checks.append(
+        Check(
+            step=step,
+            case=step.case,
+            what=f"scheduled {step.scheduled}",
+            expected="an instance it started by itself",
+            actual="none yet",
+        )
+    )
 
 
 def _command(engine: Engine, instance: str, step: StepSpec, actor: Actor) -> Outcome:

@@ -26,6 +26,7 @@ from engine.time.durations import add, parse_duration
 
 SCENARIO_SCHEMA = "scenario.schema.json"
 ACTIONS = ("start", "fire", "submit", "sign", "event")
+"""The commands a step may issue; a step may instead name a `scheduled` instance, or only expect."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +45,8 @@ class StepSpec:
     child: str = ""
     refused: str = ""
     expect: Mapping[str, Any] | None = None
+    scheduled: str = ""
+    """The process whose latest self-started instance this step names `case`."""
     note: str = ""
 
 
@@ -186,6 +189,21 @@ class _Reader:
                 (*path, "refused"),
                 f"unknown reason '{raw['refused']}'{did_you_mean(raw['refused'], reasons)}",
             )
+        if "scheduled" in raw:
+            process = raw["scheduled"].get("process", self.data["process"])
+            if process not in specs or specs[process].schedule is None:
+                known = [p for p, spec in specs.items() if spec.schedule is not None]
+                self.add(
+                    (*path, "scheduled", "process"),
+                    f"no process '{process}' starts by itself{did_you_mean(process, known)}",
+                )
+                return None
+            name = raw["scheduled"]["case"]
+            if name in cases:
+                self.add((*path, "scheduled", "case"), f"case '{name}' is already named")
+            cases[name] = process
+            self._check_expect(path, raw.get("expect"), specs[process])
+            return self._make(index, raw, at, "", process, name, scheduled=process)
         if action == "start":
             process = raw["start"].get("process", self.data["process"])
             if process not in specs:
@@ -254,7 +272,15 @@ class _Reader:
                 )
 
     def _make(
-        self, index: int, raw: dict[str, Any], at: datetime, action: str, name: str, case: str
+        self,
+        index: int,
+        raw: dict[str, Any],
+        at: datetime,
+        action: str,
+        name: str,
+        case: str,
+        *,
+        scheduled: str = "",
     ) -> StepSpec:
         data = raw["start"].get("data", {}) if action == "start" else raw.get("data", {})
         return StepSpec(
@@ -270,6 +296,7 @@ class _Reader:
             child=raw.get("child", ""),
             refused=raw.get("refused", ""),
             expect=MappingProxyType(raw["expect"]) if "expect" in raw else None,
+            scheduled=scheduled,
             note=raw.get("note", ""),
         )
 

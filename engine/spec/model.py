@@ -296,6 +296,11 @@ class StageSpec:
 class ScheduleSpec:
     cron: str
     on_non_working: OnNonWorking = OnNonWorking.KEEP
+    inputs_json: str = "{}"
+    """The start inputs of every instance it starts, as canonical JSON."""
+
+    def inputs(self) -> dict[str, Any]:
+        return _decode(self.inputs_json)
 
     def recurrence(self) -> RecurrenceSpec:
         return RecurrenceSpec(cron=self.cron, on_non_working=self.on_non_working)
