@@ -9,10 +9,8 @@ from typing import Any
 from engine.cli.output import error
 from engine.errors import TimeError
 from engine.loading.build import build_calendar
-from engine.loading.checks import check_calendar
-from engine.loading.context import Context
-from engine.loading.loader import PROCESS_SCHEMA, check_process, read_source
-from engine.loading.schema import schema_problems
+from engine.loading.includes import read_calendar
+from engine.loading.loader import check_process, read_source
 from engine.time.calendar import CalendarSpec, calendar_for, country_code, zone
 from engine.time.clock import require_aware
 from engine.time.durations import add, parse_duration
@@ -77,11 +75,7 @@ def _calendar_from_file(name: str) -> CalendarSpec | None:
         problems = list(result.problems)
         spec = result.spec.calendar if result.spec is not None else None
     elif not problems:
-        problems = schema_problems(source, PROCESS_SCHEMA, "calendar")
-        if not problems:
-            ctx = Context(source)
-            check_calendar(ctx, source.data, ())
-            problems = ctx.problems
+        source, _, problems = read_calendar(name)
         spec = build_calendar(source.data) if not problems else None
     for problem in problems:
         error(str(problem))

@@ -6,7 +6,7 @@ Schema problems stop the pass before the semantic checks, which assume a well-sh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from engine.loading.build import build_process
 from engine.loading.checks import check_document
 from engine.loading.context import Context
 from engine.loading.graph_checks import check_graph
+from engine.loading.includes import bundle, named_calendar
 from engine.loading.schema import schema_problems
 from engine.loading.table_checks import check_metrics, check_tables
 from engine.loading.value_checks import check_values
@@ -64,18 +65,34 @@ def _read(name: str) -> bytes | Problem:
 
 
 def check_process(
-    path: str | Path, known_processes: Iterable[str] | None = None, raw: bytes | None = None
+    path: str | Path,
+    known_processes: Iterable[str] | None = None,
+    raw: bytes | None = None,
+    files: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Load `path` (or `raw`, its content); `known_processes` (ids) lets child-process references
-    be checked."""
+    be checked; `files` holds the files the definition names (a stored bundle's), else they are
+    read from beside `path`."""
     content = _read(str(path)) if raw is None else raw
     if isinstance(content, Problem):
         return LoadResult(None, (content,))
     source, problems = read_source(path, PROCESS_SCHEMA, content)
     if problems:
         return LoadResult(None, tuple(problems))
+    included: dict[str, str] = {}
+    reference = source.data["calendar"]
+    if isinstance(reference, str):
+        found = named_calendar(str(path), reference, files)
+        if isinstance(found, str):
+            why = found.removeprefix("cannot read: ")
+            return LoadResult(None, (source.problem(("calendar",), f"cannot read the calendar file: {why}"),))
+        calendar, text, problems = found
+        if problems:
+            return LoadResult(None, tuple(problems))
+        source.data["calendar"] = calendar.data
+        included[reference] = text
     ctx = Context(source, known_processes=frozenset(known_processes) if known_processes is not None else None)
-    check_document(ctx)
+    check_document(ctx, calendar_checked=bool(included))
     check_tables(ctx)
     check_values(ctx)
     check_metrics(ctx)
@@ -85,7 +102,7 @@ def check_process(
         ordered = sorted(ctx.problems, key=lambda p: (p.line, p.column, p.message))
         return LoadResult(None, tuple(ordered))
     spec = build_process(source.data, str(path))
-    return LoadResult(replace(spec, text=content.decode("utf-8")), ())
+    return LoadResult(replace(spec, text=bundle(content.decode("utf-8"), included)), ())
 
 
 def load_process(path: str | Path, known_processes: Iterable[str] | None = None) -> ProcessSpec:

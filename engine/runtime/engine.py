@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import CommandRefused, DefinitionError, Reason, SopflowError, did_you_mean
+from engine.loading.includes import unbundle
 from engine.loading.loader import check_process
 from engine.runtime import effects
 from engine.runtime.context import Context
@@ -353,7 +354,11 @@ class Engine:
         for version, text in self.store.definitions(process).items():
             if version in self._specs.get(process, {}):
                 continue
-            result = check_process(f"{process} version {version} (stored)", raw=text.encode("utf-8"))
+            process_text, files = unbundle(text)
+            name = f"{process} version {version} (stored)"
+            result = check_process(
+                name, raw=process_text.encode("utf-8"), files=files if files is not None else {}
+            )
             if result.spec is None:
                 raise DefinitionError(result.problems)
             self._add(result.spec)
