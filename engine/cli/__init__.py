@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from engine.cli.output import calendar_notes
+
 MODULES = {
     "validate": "definitions", "graph": "definitions", "docs": "definitions",
     "due": "due",
@@ -54,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(arguments)
     try:
         code: int = args.run(args)
+        calendar_notes()
     except BrokenPipeError:
         code = 0
     except KeyboardInterrupt:

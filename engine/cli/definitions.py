@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from engine.cli.output import error, green, red
 from engine.errors import Problem
 from engine.loading.loader import LoadResult, check_process, sibling_process_ids
 from engine.spec.model import ProcessSpec
+from engine.time.clock import SystemClock
 
 
 def register(commands: Any) -> None:
@@ -72,6 +74,7 @@ def run_validate(args: argparse.Namespace) -> int:
         error("no process files found in " + ", ".join(args.paths))
         return 2
     results = check_all(files)
+    _probe_coming_years(result.spec for result in results.values() if result.spec is not None)
     problems = [p for result in results.values() for p in result.problems]
     if args.format == "json":
         report = {
@@ -92,6 +95,14 @@ def run_validate(args: argparse.Namespace) -> int:
         if invalid:
             print(f"{invalid} of {len(results)} files invalid, {len(problems)} problems", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _probe_coming_years(specs: Iterable[ProcessSpec]) -> None:
+    """Deadlines will fall this year and the next: find out whether the calendars know them."""
+    year = SystemClock().now().year
+    for spec in specs:
+        for probe in (year, year + 1):
+            spec.business_calendar().adjustments_known(probe)
 
 
 def _summary(spec: ProcessSpec) -> str:

@@ -28,6 +28,18 @@ def error(message: str) -> None:
     print(f"sopflow: {red('error', sys.stderr)}: {message}", file=sys.stderr)
 
 
+def note(message: str) -> None:
+    print(f"sopflow: {colour('note', '33', sys.stderr)}: {message}", file=sys.stderr)
+
+
+def calendar_notes() -> None:
+    """Say what the calendars found they do not know (years without adjusted working days), once."""
+    from engine.time.calendar import pending_notices
+
+    for message in pending_notices():
+        note(message)
+
+
 def cannot_run(failure: SopflowError) -> int:
     """Report why a command could not run (every located problem of a file, or the message): exit 2."""
     if isinstance(failure, DefinitionError):

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from engine.cli.definitions import check_all, expand
-from engine.cli.output import cannot_run, error, red
+from engine.cli.output import calendar_notes, cannot_run, error, red
 from engine.errors import CommandRefused, SopflowError
 from engine.persistence import SqlStore, open_store, store_location
 from engine.runtime.engine import Engine, Outcome
@@ -203,7 +203,9 @@ def _worker(args: Any) -> int:
         where = store_location(args.store)
         print(f"worker on {where}: firing due timers as they fall due (stop with Ctrl-C)", flush=True)
         while not stopped:
-            if engine.work(limit=args.limit) == 0:
+            fired = engine.work(limit=args.limit)
+            calendar_notes()
+            if fired == 0:
                 if args.once:
                     break
                 time.sleep(args.interval)

@@ -99,6 +99,28 @@ class CalendarSpec:
     working_days: frozenset[date] = field(default_factory=frozenset)
 
 
+_LOOK_BACK = 10
+_NOTICES: dict[tuple[str, int], bool] = {}
+"""(country, year) whose adjusted working days are unknown → whether it has been told."""
+
+
+def pending_notices() -> list[str]:
+    """What no one has been told yet of the years whose adjusted working days the calendars do not
+    know; each is given once per process."""
+    messages = []
+    for (country, year), told in sorted(_NOTICES.items()):
+        if not told:
+            _NOTICES[country, year] = True
+            messages.append(
+                f"the holidays data has no adjusted working days for {country} in {year}, though "
+                f"{country} moves working days onto weekends: deadlines in {year} count every weekend "
+                "as days off. When the schedule is published, add its working weekends to the "
+                "calendar's working_days (and any extra days off to days_off), or update the holidays "
+                "package (pip install --upgrade holidays)."
+            )
+    return messages
+
+
 @functools.lru_cache(maxsize=64)
 def calendar_for(spec: CalendarSpec) -> BusinessCalendar:
     """One evaluated calendar per spec, so its day cache is shared by everything that uses it."""
@@ -122,11 +144,35 @@ class BusinessCalendar:
             except NotImplementedError as error:
                 raise TimeError(f"the holidays package has no subdivision '{spec.subdivision}'") from error
         self._weekday_hours = dict(spec.weekday_hours)
+        self._years: dict[int, bool] = {}
+        """Year → whether the country's adjusted working days are known for it."""
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
         self._steps: dict[tuple[date, int], date] = {}
         """(day, ±1) → the nearest working day after or before it: every working-day deadline asks."""
 
     # -- days ------------------------------------------------------------------------------------
+    def adjustments_known(self, year: int) -> bool:
+        """False when the country moves working days onto weekends (it did in one of the ten years
+        before) but the `holidays` data has none for `year`, and the company overrides add none to
+        it: such a schedule is published late, and until then weekends of `year` count as days off.
+        The first time a year is found so, a notice says it (see `pending_notices`)."""
+        known = self._years.get(year)
+        if known is None:
+            known = self._holidays is None or self._year_known(year)
+            self._years[year] = known
+            if not known:
+                _NOTICES.setdefault((self.spec.country or "", year), False)
+        return known
+
+    def _year_known(self, year: int) -> bool:
+        assert self._holidays is not None
+        earlier = range(year - _LOOK_BACK, year)
+        for probe in (*earlier, year):
+            date(probe, 1, 1) in self._holidays  # noqa: B015 (a lookup loads the year's data)
+        workdays = {d.year for d in self._holidays.weekend_workdays}
+        overrides = {d.year for d in self.spec.working_days}
+        return year in workdays or year in overrides or not workdays & set(earlier)
+
     def is_working_day(self, day: date) -> bool:
         spec = self.spec
         if day in spec.working_days:
@@ -135,6 +181,7 @@ class BusinessCalendar:
             return False
         if self._holidays is None:
             return day.weekday() not in (spec.weekend if spec.weekend is not None else (5, 6))
+        self.adjustments_known(day.year)
         if spec.weekend is None:
             return bool(self._holidays.is_working_day(day))
         if day in self._holidays:
