@@ -9,6 +9,8 @@ SHIPPED_PROCESSES = tuple(
     PROCESSES / f"{name}.yaml"
     for name in (
         "customer-complaint",
+        "incident-management",
+        "incident-review",
         "sales-monthly-review",
         "sales-rapid-response",
         "sales-service-interaction",

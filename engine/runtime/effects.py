@@ -266,6 +266,36 @@ def _set_variables(
         context.emit(instance, EventType.VARIABLES_SET, {"values": values})
         reschedule(context, spec, instance, set(values))
         derive(context, spec, instance)
+        _follow_conditions(context, spec, instance)
+
+
+def _follow_conditions(context: Context, spec: ProcessSpec, instance: Instance) -> None:
+    """Duties counted from their scope's start (the stage's or the instance's) that have a `when`
+    follow it while their scope lasts: created once it comes to hold (a series from the slot in
+    progress), cancelled, and their series ended, once it no longer does."""
+    if instance.finished:
+        return
+    for duty in visible(spec, instance):
+        if duty.when is None or duty.anchor.kind not in SCOPE_ANCHORS:
+            continue
+        holds = duty.when(context.scope(spec, instance))
+        series = instance.series.get(duty.id)
+        latest = instance.latest_duty(duty.id)
+        begun = scope_start(duty, instance) if duty.stage else instance.started_at
+        created = series is not None or (
+            latest is not None and begun is not None and latest.opened_at >= begun
+        )
+        if holds and not created:
+            _create(context, spec, instance, duty, scope_start(duty, instance))
+        elif not holds and created:
+            _cancel(
+                context,
+                instance,
+                [d for d in instance.open_duties() if d.id == duty.id],
+                "its condition no longer holds",
+            )
+            if series is not None and series.next_at is not None:
+                _schedule(context, instance, duty, series.anchor, opened=series.opened, next_at=None)
 
 
 def _open_anchored(

@@ -45,7 +45,12 @@ from tests.unit.time.cn import at
 # Starting instants chosen for their calendars: an ordinary Monday, a Friday evening before a
 # weekend, the eve of National Day (with its adjusted working Saturday), the eve of Spring Festival.
 STARTS = ("2026-11-23 10:00", "2026-11-27 17:30", "2026-09-30 16:00", "2027-02-05 17:50")
-SEED_PROCESSES = ("sales-rapid-response", "sales-service-interaction", "customer-complaint")
+SEED_PROCESSES = (
+    "sales-rapid-response",
+    "sales-service-interaction",
+    "customer-complaint",
+    "incident-management",
+)
 
 
 def ended_by_a_timer(instance: Instance, duty: Duty) -> bool:
@@ -222,6 +227,9 @@ class EngineLaws(RuleBasedStateMachine):
                 assert (duty.cancelled_at is not None) == (duty.status is DutyStatus.CANCELLED)
                 assert duty.outcome in {"open", "breached", "met", "late", "cancelled"}
                 end = ended if ended is not None else now
+                if duty.paused_at is not None:  # its clock stopped: its deadline waits for the resume
+                    assert duty.breached_at is None and duty.status is DutyStatus.OPEN, duty
+                    continue
                 if (
                     end == duty.due
                     and duty.status is DutyStatus.CANCELLED
@@ -269,8 +277,9 @@ class EngineLaws(RuleBasedStateMachine):
                 live = not instance.finished and series.stage in ("", instance.stage)
                 if repeat is None or repeat.every is None or not repeat.every.is_wall or not live:
                     continue
-                began = instance.stage_entered_at if series.stage else instance.started_at
-                assert began is not None
+                if series.next_at is None and (repeat.count is None or series.opened < repeat.count):
+                    continue  # ended before its count: its condition no longer holds
+                began = self.series_began(instance, series.stage, series.duty)
                 step = repeat.every.as_timedelta()
                 slots: list[datetime] = []
                 while len(slots) < (repeat.count or 10**9):
@@ -285,13 +294,28 @@ class EngineLaws(RuleBasedStateMachine):
                 for occurrence in opened:
                     assert occurrence.opened_at == max(slots[occurrence.occurrence - 1], began)
 
+    @staticmethod
+    def scope_began(instance: Instance, stage: str) -> int:
+        """The journal sequence at which the scope began: the stage's last entry, or the start."""
+        entries = (e.sequence for e in instance.journal if e.type is EventType.STAGE_ENTERED)
+        return max(entries, default=0) if stage else 0
+
+    def series_began(self, instance: Instance, stage: str, duty: str) -> datetime:
+        """When the series began in its scope: as the scope began, or later, once its duty's
+        condition came to hold."""
+        since = self.scope_began(instance, stage)
+        return next(
+            e.at
+            for e in instance.journal
+            if e.type is EventType.DUTY_SCHEDULED and e.data["duty"] == duty and e.sequence > since
+        )
+
     def opened_in_scope(self, instance: Instance, stage: str) -> list[Duty]:
         """The duties opened since the instance entered its stage (or since it started)."""
-        journal = instance.journal
-        since = (
-            max((e.sequence for e in journal if e.type is EventType.STAGE_ENTERED), default=0) if stage else 0
-        )
-        keys = [e.data["key"] for e in journal if e.type is EventType.DUTY_OPENED and e.sequence > since]
+        since = self.scope_began(instance, stage)
+        keys = [
+            e.data["key"] for e in instance.journal if e.type is EventType.DUTY_OPENED and e.sequence > since
+        ]
         return [instance.duties[key] for key in keys]
 
     @invariant()

@@ -22,7 +22,7 @@ HERE = Path(__file__).parent
 
 def test_the_suite_covers_both_documents() -> None:
     rules = {rule for path in SUITE for rule in load_scenario(path).rules}
-    assert {r[:2] for r in rules} == {"R0", "R1"}
+    assert {r[:2] for r in rules} >= {"R0", "R1"}
     assert len(SUITE) >= 11
 
 

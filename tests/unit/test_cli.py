@@ -22,6 +22,7 @@ def test_validate_valid_files(capsys: pytest.CaptureFixture[str], tmp_path: Path
     """The shipped folder, with a process owner's own file added beside the shipped ones."""
     folder = tmp_path / "processes"
     shutil.copytree(ROOT / "processes", folder)
+    shutil.copytree(ROOT / "calendars", tmp_path / "calendars")
     ticket = (ROOT / "tests" / "persistence" / "ticket.yaml").read_text("utf-8")
     (folder / "extra.yaml").write_text(ticket.replace("id: ticket", "id: acme-ticket"), "utf-8")
     assert main(["validate", str(folder)]) == 0
