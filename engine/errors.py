@@ -95,6 +95,7 @@ class Reason(Enum):
     NOTHING_TO_SIGN = "nothing_to_sign"
     ALREADY_SIGNED = "already_signed"
     SAME_SIGNER = "same_signer"
+    INVALID_ACTOR = "invalid_actor"
     KEY_REUSED = "key_reused"
 
 

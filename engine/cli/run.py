@@ -19,11 +19,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from engine.cli.definitions import check_all, expand
 from engine.cli.output import calendar_notes, cannot_run, error, red
-from engine.errors import CommandRefused, SopflowError
+from engine.errors import CommandRefused, DefinitionError, SopflowError
+from engine.loading.yaml_source import MAX_BYTES, read_data
 from engine.persistence import SqlStore, open_store, store_location
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
@@ -342,24 +341,25 @@ def guarded(command: Callable[[Any], int]) -> Callable[[Any], int]:
 
 
 def _data(args: Any) -> dict[str, Any]:
+    """The command's data, read as process files are: bounded in size, depth and alias expansion,
+    duplicate keys refused, every problem located."""
     if not args.data:
         return {}
     name = "stdin" if args.data == "-" else args.data
     try:
-        text = sys.stdin.read() if args.data == "-" else Path(args.data).read_text(encoding="utf-8")
-        data = yaml.safe_load(text)  # JSON is YAML
+        if args.data == "-":
+            given = getattr(sys.stdin, "buffer", sys.stdin).read(MAX_BYTES + 1)
+            raw = given.encode("utf-8") if isinstance(given, str) else given
+        else:
+            with Path(args.data).open("rb") as stream:
+                raw = stream.read(MAX_BYTES + 1)  # a larger input is refused, not read whole
     except OSError as failure:
         raise SopflowError(f"cannot read {name}: {failure.strerror}") from failure
     except ValueError as failure:  # a name no file can have (a NUL character)
         raise SopflowError(f"cannot read {name!r}: {failure}") from failure
-    except (yaml.YAMLError, UnicodeDecodeError) as failure:
-        raise SopflowError(f"{name}: not JSON or YAML: {failure}") from failure
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise SopflowError(
-            f"{name}: the data must be a mapping of names to values, not {type(data).__name__}"
-        )
+    data, problems = read_data(raw, name)
+    if problems:
+        raise DefinitionError(problems)
     return data
 
 

@@ -22,6 +22,8 @@ Path = tuple[str | int, ...]
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_VALUES = 200_000
+MAX_CHARACTERS = 8 * 1024 * 1024
+"""Characters of text once aliases are expanded: a 1 MB string repeated by 200 aliases is 200 MB."""
 MAX_DEPTH = 64
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -61,13 +63,16 @@ class Source:
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "key", "key_mark", "path", "start_count")
+    __slots__ = ("anchor", "container", "key", "key_mark", "path", "start_characters", "start_count")
 
-    def __init__(self, container: Any, path: Path, anchor: str | None, start_count: int) -> None:
+    def __init__(
+        self, container: Any, path: Path, anchor: str | None, start_count: int, start_characters: int
+    ) -> None:
         self.container = container
         self.path = path
         self.anchor = anchor
         self.start_count = start_count
+        self.start_characters = start_characters
         self.key: str | None = None
         self.key_mark: tuple[int, int] = (1, 1)
 
@@ -141,6 +146,21 @@ def _build(text: str, loader: type, source: Source, problems: list[Problem]) -> 
     return False
 
 
+def read_data(raw: bytes, name: str) -> tuple[dict[str, Any], list[Problem]]:
+    """Command data (start inputs, a form's fields, an event's data) from JSON or YAML text, read with
+    the bounds and the YAML 1.2 core rules of process files (duplicate keys refused, `yes` is text,
+    dates stay text); empty text is no data."""
+    if not raw.strip():
+        return {}, []
+    source, problems = read_yaml(raw, name)
+    if problems or source.data is None:
+        return {}, problems
+    if not isinstance(source.data, dict):
+        kind = "a list" if isinstance(source.data, list) else f"the value {source.data!r}"
+        return {}, [source.problem((), f"the data must be a mapping of names to values, not {kind}")]
+    return source.data, []
+
+
 def _loader_class() -> type:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -152,8 +172,10 @@ class _Builder:
         self.source = source
         self.problems = problems
         self.stack: list[_Frame] = []
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchors: dict[str, tuple[Any, int, int]] = {}
+        """Anchor → (value, values in it, characters in it), what an alias to it adds."""
         self.count = 0
+        self.characters = 0
         self.documents = 0
 
     def error(self, mark: Any, message: str, path: Path = ()) -> None:
@@ -170,13 +192,13 @@ class _Builder:
                 self.error(event.start_mark, "a file holds one YAML document; this is a second one")
                 raise _Abort
         elif isinstance(event, yaml.ScalarEvent):
-            self.add_value(self.scalar(event), event, 1)
+            self.add_value(self.scalar(event), event, 1, len(event.value))
         elif isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
                 self.error(event.start_mark, f"unknown alias '*{event.anchor}'")
                 raise _Abort
-            value, size = self.anchors[event.anchor]
-            self.add_value(value, event, size)
+            value, size, characters = self.anchors[event.anchor]
+            self.add_value(value, event, size, characters)
         elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
             self.check_tag(event, "map" if isinstance(event, yaml.MappingStartEvent) else "seq")
             container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
@@ -185,22 +207,30 @@ class _Builder:
             if len(self.stack) >= MAX_DEPTH:
                 self.error(event.start_mark, _TOO_DEEP, path)
                 raise _Abort
-            self.stack.append(_Frame(container, path, event.anchor, self.count))
-            self.bump(event, 1)
+            self.stack.append(_Frame(container, path, event.anchor, self.count, self.characters))
+            self.bump(event, 1, 0)
         elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
             frame = self.stack.pop()
-            size = self.count - frame.start_count
             if frame.anchor is not None:
-                self.anchors[frame.anchor] = (frame.container, size)
+                size = self.count - frame.start_count
+                self.anchors[frame.anchor] = (frame.container, size, self.characters - frame.start_characters)
             self.attach(frame.container, frame.path)
 
-    def bump(self, event: yaml.Event, size: int) -> None:
+    def bump(self, event: yaml.Event, size: int, characters: int) -> None:
         self.count += size
+        self.characters += characters
         if self.count > MAX_VALUES:
             self.error(
                 event.start_mark,
                 f"the document expands to more than {MAX_VALUES:,} values (aliases included); "
                 "refusing to read it",
+            )
+            raise _Abort
+        if self.characters > MAX_CHARACTERS:
+            self.error(
+                event.start_mark,
+                f"the document expands to more than {MAX_CHARACTERS // 1048576} Mi characters of text "
+                "(aliases included); refusing to read it",
             )
             raise _Abort
 
@@ -217,12 +247,12 @@ class _Builder:
             raise _Abort
         return (*frame.path, frame.key)
 
-    def add_value(self, value: Any, event: yaml.Event, size: int) -> None:
-        self.bump(event, size)
+    def add_value(self, value: Any, event: yaml.Event, size: int, characters: int) -> None:
+        self.bump(event, size, characters)
         position = _position(event)
         anchor = getattr(event, "anchor", None)
         if anchor is not None and isinstance(event, yaml.ScalarEvent):
-            self.anchors[anchor] = (value, size)
+            self.anchors[anchor] = (value, size, characters)
         frame = self.stack[-1] if self.stack else None
         if frame is not None and isinstance(frame.container, dict) and frame.key is None:
             self.set_key(frame, value, event, position)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.errors import CommandRefused, DefinitionError, Reason, SopflowError, did_you_mean
+from engine.errors import CommandRefused, DefinitionError, Reason, SopflowError, TimeError, did_you_mean
 from engine.loading.includes import unbundle
 from engine.loading.loader import check_process
 from engine.runtime import effects
@@ -35,10 +35,18 @@ from engine.runtime.instance import Instance
 from engine.runtime.machine import StageMachine
 from engine.runtime.pausing import pause_or_resume
 from engine.runtime.scope import with_defaults
-from engine.runtime.store import Commit, ConflictError, MemoryStore, Store, StoredCommand, Write
+from engine.runtime.store import (
+    Commit,
+    ConflictError,
+    MemoryStore,
+    Store,
+    StoredCommand,
+    Write,
+    command_key,
+)
 from engine.runtime.timing import Wake, WakeKind, Wakeups
 from engine.runtime.transaction import Transaction
-from engine.runtime.validation import Checker, fields_checker, inputs_checker
+from engine.runtime.validation import Checker, data_bounds, fields_checker, inputs_checker
 from engine.spec.model import FormSpec, ProcessSpec
 from engine.time.clock import Clock, VirtualClock
 from engine.time.recurrence import occurrences
@@ -396,38 +404,60 @@ class Engine:
         key: str,
         body: Callable[[Transaction], str],
     ) -> Outcome:
+        _require_actor(actor)  # refused unrecorded: its id is not fit for the journal
         now = self.clock.now()
         self._fire_due(now, move_clock=False, inclusive=False)  # a command at t precedes t's timers
-        fingerprint = ""
+        fingerprint = stored_key = ""
         if key:
-            fingerprint = json.dumps([name, target, args], sort_keys=True, default=str, ensure_ascii=False)
-            seen = self.store.command(key)
+            stored_key = command_key(actor.id, key)
+            fingerprint = _fingerprint(name, target, args, actor)
+            seen = self.store.command(stored_key)
             if seen is not None:
-                if seen.fingerprint == fingerprint:
-                    return self._repeat(seen)
-                refusal = CommandRefused(
-                    Reason.KEY_REUSED, f"idempotency key '{key}' was used for another command"
-                )
-                self._record_refusal(name, target, actor, "", refusal, None)
-                raise refusal
+                return self._repeat_or_refuse(seen, fingerprint, name, target, actor, key)
         tx = Transaction(now, actor, key)
         remembered: StoredCommand | None = None  # only a keyed command is remembered
         try:
-            instance_id = body(tx)
-            self._settle(tx)
+            try:
+                instance_id = body(tx)
+                self._settle(tx)
+            except TimeError as out_of_range:  # an instant past what calendars can count
+                raise CommandRefused(Reason.INVALID_DATA, str(out_of_range)) from out_of_range
         except CommandRefused as refusal:
             self._roll_back(tx)
             if key:
-                remembered = StoredCommand(key=key, fingerprint=fingerprint, result=_refusal_data(refusal))
+                remembered = StoredCommand(
+                    key=stored_key, fingerprint=fingerprint, result=_refusal_data(refusal)
+                )
             self._record_refusal(name, target, actor, key, refusal, remembered)
+            raise
+        except BaseException:
+            self._roll_back(tx)  # memory stays as the store has it, whatever went wrong
             raise
         if key:
             result = {"instance": instance_id, "events": [[e.instance, e.sequence] for e in tx.events]}
-            remembered = StoredCommand(key=key, fingerprint=fingerprint, result=result)
-        self._commit(tx, remembered)
+            remembered = StoredCommand(key=stored_key, fingerprint=fingerprint, result=result)
+        try:
+            self._commit(tx, remembered)
+        except ConflictError:
+            seen = self.store.command(stored_key) if key else None
+            if seen is None:
+                raise
+            # the same command raced this one and won: answer as it was answered
+            return self._repeat_or_refuse(seen, fingerprint, name, target, actor, key)
         outcome = Outcome(instance_id, tuple(tx.events))
         self._fire_due(now, move_clock=False, inclusive=False)  # what it made overdue breaches at once
         return outcome
+
+    def _repeat_or_refuse(
+        self, seen: StoredCommand, fingerprint: str, name: str, target: str, actor: Actor, key: str
+    ) -> Outcome:
+        """A key used before by this actor: the first answer again, or a refusal when it was used
+        for another command."""
+        if seen.fingerprint == fingerprint:
+            return self._repeat(seen)
+        refusal = CommandRefused(Reason.KEY_REUSED, f"idempotency key '{key}' was used for another command")
+        self._record_refusal(name, target, actor, "", refusal, None)
+        raise refusal
 
     def _repeat(self, seen: StoredCommand) -> Outcome:
         """The answer a keyed command gave the first time, read back from the journals."""
@@ -487,7 +517,7 @@ class Engine:
         )
         try:
             self.store.commit(Commit(writes=writes, command=command, schedules=tuple(tx.schedules)))
-        except ConflictError:
+        except BaseException:  # another writer was first, or the store failed: nothing is kept
             for undo in reversed(tx.undo):
                 undo()
             for instance_id in tx.before:
@@ -619,6 +649,38 @@ def _require_signer_role(actor: Actor, role: str, form: FormSpec) -> None:
             Reason.ROLE_NOT_ALLOWED,
             f"{actor.id} ({held}) does not hold the role {role} and cannot sign as it",
         )
+
+
+MAX_ID = 200
+
+
+def _require_actor(actor: Actor) -> None:
+    """Who acts is written to the journal and shown on terminals: a printable id of bounded length
+    that is not the engine's own, and roles alike."""
+    for what, text in (("actor id", actor.id), *(("role", role) for role in sorted(actor.roles))):
+        if not text or len(text) > MAX_ID or not text.isprintable() or text != text.strip():
+            shown = repr(text[:40]) + ("…" if len(text) > 40 else "")
+            raise CommandRefused(
+                Reason.INVALID_ACTOR,
+                f"the {what} {shown} is not usable: 1 to {MAX_ID} printable characters, "
+                "no control characters, no surrounding spaces",
+            )
+    if actor.id == ENGINE.id:
+        raise CommandRefused(
+            Reason.INVALID_ACTOR, f"'{ENGINE.id}' is the engine's own id; an actor needs another"
+        )
+
+
+def _fingerprint(name: str, target: str, args: list[Any], actor: Actor) -> str:
+    """What makes two keyed commands the same command; data too large for that is refused."""
+    for arg in args:
+        if isinstance(arg, Mapping):
+            problems, too_large = data_bounds(arg)
+            if too_large:
+                raise CommandRefused(Reason.INVALID_DATA, f"cannot {name}", problems)
+    return json.dumps(
+        [name, target, args, sorted(actor.roles)], sort_keys=True, default=str, ensure_ascii=False
+    )
 
 
 def _require_valid(checker: Checker, data: Mapping[str, Any], message: str) -> None:

@@ -9,6 +9,7 @@ moved on since, so of two writers on one instance exactly one wins.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,12 @@ class Write:
     @property
     def next_due(self) -> datetime | None:
         return min((t.at for t in self.timers), default=None)
+
+
+def command_key(actor: str, key: str) -> str:
+    """Where a store keeps what a keyed command did: a key is its actor's, so someone else's command
+    with the same key is not a repeat of it."""
+    return json.dumps([actor, key], ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,7 @@ the two never disagree about what is valid; any other schema goes to the referen
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache, partial
 from typing import Any
 
@@ -49,7 +49,9 @@ class Checker:
 
     def problems(self, data: Any) -> list[str]:
         """Every way `data` breaks the schema, as `path: message` lines in document order."""
-        not_json = list(_not_json(data, ()))
+        not_json, too_large = data_bounds(data)
+        if too_large:
+            return not_json
         if self._fast is not None and not not_json:
             try:
                 self._fast(data)
@@ -111,19 +113,44 @@ def _compiled(schema: dict[str, Any]) -> Callable[[Any], Any] | None:
         return None
 
 
-def _not_json(value: Any, path: tuple[Any, ...]) -> Iterator[str]:
+MAX_VALUES = 200_000
+MAX_DEPTH = 64
+MAX_CHARACTERS = 8 * 1024 * 1024
+
+
+def data_bounds(data: Any) -> tuple[list[str], bool]:
     """Values JSON cannot carry, which JSON Schema lets through (NaN passes `minimum: 0`): they would
-    be written to the journal and break every store and export that reads it back."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield _describe(path, f"{value} is not a number JSON can hold")
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                yield _describe(path, f"the key {key!r} is not text")
-            yield from _not_json(item, (*path, key))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _not_json(item, (*path, index))
+    be written to the journal and break every store and export that reads it back. The walk is
+    iterative and bounded (values, depth, characters, counted as often as a shared value occurs):
+    data too large is refused before any schema sees it. True with a refusal of the size."""
+    problems: list[str] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    values = characters = 0
+    while stack:
+        value, path = stack.pop()
+        values += 1
+        if values > MAX_VALUES:
+            return [f"the data holds more than {MAX_VALUES:,} values; refusing it"], True
+        if len(path) > MAX_DEPTH:
+            return [f"the data is nested more than {MAX_DEPTH} levels deep; refusing it"], True
+        if isinstance(value, str):
+            characters += len(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(_describe(path, f"{value} is not a number JSON can hold"))
+        elif isinstance(value, Mapping):
+            for key in reversed(list(value)):
+                if not isinstance(key, str):
+                    problems.append(_describe(path, f"the key {key!r} is not text"))
+                else:
+                    characters += len(key)
+                stack.append((value[key], (*path, key)))
+        elif isinstance(value, list | tuple):
+            stack.extend((item, (*path, index)) for index, item in reversed(list(enumerate(value))))
+        if characters > MAX_CHARACTERS:
+            return [
+                f"the data holds more than {MAX_CHARACTERS // 1048576} Mi characters of text; refusing it"
+            ], True
+    return problems, False
 
 
 def _describe(path: Iterable[Any], message: str) -> str:

@@ -64,10 +64,14 @@ class Simulation:
         return next((name for name, known in self.cases.items() if known == instance_id), instance_id)
 
     def local(self, moment: datetime | None) -> str:
-        """An instant as the scenario's local wall time, the way expectations spell instants."""
+        """An instant as the scenario's local wall time, the way expectations spell instants; with
+        its offset where that wall time happens twice (the hour the clocks go back)."""
         if moment is None:
             return "never"
-        return moment.astimezone(zone(self.scenario.timezone)).strftime("%Y-%m-%d %H:%M")
+        local = moment.astimezone(zone(self.scenario.timezone))
+        text = local.strftime("%Y-%m-%d %H:%M")
+        twice = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+        return f"{text} {local.strftime('%z')[:3]}:{local.strftime('%z')[3:]}" if twice else text
 
 
 def simulate(

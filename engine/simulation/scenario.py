@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -21,7 +21,7 @@ from engine.loading.loader import check_process, read_source, sibling_process_id
 from engine.loading.yaml_source import Path as JsonPath
 from engine.loading.yaml_source import Source
 from engine.spec.model import ProcessSpec
-from engine.time.calendar import calendar_for
+from engine.time.calendar import BusinessCalendar, calendar_for
 from engine.time.durations import add, parse_duration
 
 SCENARIO_SCHEMA = "scenario.schema.json"
@@ -158,7 +158,9 @@ class _Reader:
                     return None
                 return add(start, parse_duration(text[1:].strip()), calendar)
             moment = datetime.fromisoformat(text)
-            return moment if moment.tzinfo else calendar.to_local(moment.replace(tzinfo=calendar.tz))
+            if moment.tzinfo is None:
+                return self._local(where, text, moment, calendar)
+            return moment
         except ValueError as error:
             self.add(
                 where, f"'{text}' is not an instant ('+5m', '+2 working days', '2026-11-23 10:00'): {error}"
@@ -166,6 +168,23 @@ class _Reader:
         except Exception as error:  # a malformed duration raises the time layer's error
             self.add(where, f"'{text}' is not an instant: {error}")
         return None
+
+    def _local(
+        self, where: JsonPath, text: str, wall: datetime, calendar: BusinessCalendar
+    ) -> datetime | None:
+        """A wall time in the calendar's zone, if it names exactly one instant there: the clocks
+        skip some wall times and show others twice."""
+        zone = calendar.tz
+        earlier, later = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+        if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+            self.add(where, f"'{text}' does not exist in {zone}: the clocks skip it; write another time")
+            return None
+        if earlier.utcoffset() != later.utcoffset():
+            offsets = " or ".join(m.isoformat(timespec="minutes") for m in (earlier, later))
+            self.add(where, f"'{text}' happens twice in {zone} (the clocks go back): write {offsets}")
+            return None
+        local: datetime = calendar.to_local(earlier)
+        return local
 
     def _step(
         self,

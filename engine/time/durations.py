@@ -112,8 +112,19 @@ def parse_duration(text: str) -> Duration:
 
 
 def add(start: datetime, duration: Duration, calendar: BusinessCalendar) -> datetime:
-    """The instant `duration` after `start`; working and calendar units use `calendar`."""
+    """The instant `duration` after `start`; working and calendar units use `calendar`. An instant
+    outside what a calendar can count (years 1 to 9999) is refused with a TimeError."""
     require_aware(start, "start")
+    try:
+        return _add(start, duration, calendar)
+    except (OverflowError, ValueError) as error:
+        raise TimeError(
+            f"{start.isoformat()} + {duration} falls outside the instants a calendar can count "
+            "(years 1 to 9999)"
+        ) from error
+
+
+def _add(start: datetime, duration: Duration, calendar: BusinessCalendar) -> datetime:
     if duration.is_wall:  # elapsed time: add in UTC, or Python adds wall-clock time within one zone
         return (start.astimezone(UTC) + duration.as_timedelta()).astimezone(start.tzinfo)
     if duration.unit is Unit.WORKING_DAY:

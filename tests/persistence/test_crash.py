@@ -16,6 +16,7 @@ from engine.loading.loader import load_process
 from engine.persistence import SqlStore, open_store
 from engine.runtime.engine import Engine
 from engine.runtime.instance import Instance
+from engine.runtime.store import command_key
 from engine.runtime.timing import Wakeups
 from engine.time.clock import VirtualClock
 from tests.persistence.conftest import TICKET
@@ -63,13 +64,14 @@ def run_and_kill(location: str, child: int, rng: random.Random) -> list[tuple[st
 def check_consistent(store: SqlStore, acknowledged: list[tuple[str, str, int]]) -> None:
     journals = {journal[0].instance: journal for journal in store.journals()}
     for key, instance, count in acknowledged:
-        command = store.command(key)
+        command = store.command(command_key(CLERK.id, key))
         assert command is not None, f"acknowledged command {key} is lost"
         refs = command.result["events"]
         assert len(refs) == count and refs[0][0] == instance
         assert all(journals[i][s - 1].key == key for i, s in refs)
     keys_in_journals = {e.key for journal in journals.values() for e in journal if e.key}
-    assert all(store.command(key) is not None for key in keys_in_journals), "a command is there in part"
+    stored = [command_key(CLERK.id, key) for key in keys_in_journals]
+    assert all(store.command(key) is not None for key in stored), "a command is there in part"
     wakeups = Wakeups()
     for summary in store.summaries():
         journal = journals[summary.id]

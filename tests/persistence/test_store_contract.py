@@ -161,6 +161,26 @@ def test_an_engine_restarted_on_the_store_carries_on(reopen: OpenStore) -> None:
     assert reopen().records(started.instance) == [("answer", 1, {"text": "已修好"})]
 
 
+def test_a_duplicate_that_loses_a_race_gets_the_first_answer(
+    reopen: OpenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two engines take the same keyed command at once: both find the key unused, one commits, and the
+    other, beaten, answers with what the first did rather than with a conflict."""
+    winner = engine_on(reopen(), "2026-11-23 10:00")
+    loser = engine_on(reopen(), "2026-11-23 10:00")
+    looked_up = loser.store.command
+
+    def race(key: str) -> object:
+        monkeypatch.setattr(loser.store, "command", looked_up)  # only the first look misses
+        return None
+
+    monkeypatch.setattr(loser.store, "command", race)
+    first = winner.start("ticket", {"subject": "打印机"}, CLERK, key="start-1")
+    second = loser.start("ticket", {"subject": "打印机"}, CLERK, key="start-1")
+    assert second == first
+    assert [s.id for s in reopen().summaries()] == ["ticket-1"]
+
+
 def test_timers_that_fell_due_while_down_fire_once_each_in_order_at_their_instants(
     reopen: OpenStore,
 ) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from engine.errors import CommandRefused, Reason
+from engine.runtime import effects
 from engine.runtime.engine import Engine
 from engine.runtime.events import Actor, EventType
 from engine.runtime.instance import Instance
@@ -170,3 +171,81 @@ def test_of_two_writers_on_one_instance_the_second_gets_a_conflict_and_may_retry
     assert r.engine.store.load(case.id) == fresh.journal
     error = refused(r, lambda: r.submit(fresh, "initial_record", initial_record(), REP))
     assert error.reason is Reason.FORM_NOT_IN_STAGE
+
+
+def test_data_too_large_or_deep_is_refused_before_any_schema(run: MakeRun) -> None:
+    """Library callers (and HTTP bodies) hand the engine Python objects: a shared megabyte counts each
+    time it occurs, and nesting is bounded without recursion."""
+    r = run("2026-11-23 10:00")
+    case, length = started(r)
+    shared = "A" * 1_000_000
+    deep: dict[str, object] = {}
+    for _ in range(5_000):
+        deep = {"x": deep}
+    for data, detail in (
+        (
+            {**initial_record(), "core_request": [shared] * 200},
+            "the data holds more than 8 Mi characters of text",
+        ),
+        ({**initial_record(), "core_request": deep}, "the data is nested more than 64 levels deep"),
+    ):
+        error = refused(r, lambda data=data: r.submit(case, "initial_record", data, REP))  # type: ignore[misc]
+        assert (error.reason, error.details) == (Reason.INVALID_DATA, (f"{detail}; refusing it",))
+    assert len(r.now(case).journal) == length + 2  # two refusals, nothing else
+
+
+@pytest.mark.parametrize(
+    ("actor_id", "shown"),
+    [
+        ("", "''"),
+        ("sopflow", None),
+        ("x" * 100_000, "'" + "x" * 40 + "'…"),
+        ("li\n#9 forged", "'li\\n#9 forged'"),
+    ],
+    ids=["empty", "the engine", "100,000 characters", "a newline"],
+)
+def test_an_actor_id_unfit_for_the_journal_is_refused_and_not_recorded(
+    run: MakeRun, actor_id: str, shown: str | None
+) -> None:
+    r = run("2026-11-23 10:00")
+    case, length = started(r)
+    error = refused(r, lambda: r.fire(case, "grade", Actor.of(actor_id, "sales_supervisor")))
+    assert error.reason is Reason.INVALID_ACTOR
+    if shown is None:
+        assert error.message == "'sopflow' is the engine's own id; an actor needs another"
+    else:
+        assert error.message == (
+            f"the actor id {shown} is not usable: 1 to 200 printable characters, "
+            "no control characters, no surrounding spaces"
+        )
+    assert len(r.now(case).journal) == length  # the forged id is nowhere
+
+
+def test_a_key_is_its_actors_own(run: MakeRun) -> None:
+    """A customer repeating a rep's key gets no answer of the rep's; two reps who pick the same key
+    each get their own instance."""
+    r = run("2026-11-23 10:00")
+    first = r.engine.start(R0, request(), REP, key="monday-1")
+    error = refused(r, lambda: r.engine.start(R0, request(), CUSTOMER, key="monday-1"))
+    assert error.reason is Reason.ROLE_NOT_ALLOWED
+    other = r.engine.start(R0, request(), Actor.of("han.mei", "sales_rep"), key="monday-1")
+    assert other.instance != first.instance
+    assert r.engine.start(R0, request(), REP, key="monday-1").instance == first.instance  # a repeat
+
+
+def test_an_unexpected_error_leaves_memory_as_the_store_has_it(
+    run: MakeRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = run("2026-11-23 10:00")
+    case, length = started(r)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug in a step")
+
+    monkeypatch.setattr(effects, "_take_exit", broken)
+    with pytest.raises(RuntimeError):
+        r.submit(case, "initial_record", initial_record(), REP)
+    monkeypatch.undo()
+    assert len(r.now(case).journal) == length == len(r.engine.store.load(case.id))
+    r.submit(case, "initial_record", initial_record(), REP)  # no ConflictError: memory was rolled back
+    assert r.now(case).latest("initial_record") is not None
