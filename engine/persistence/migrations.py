@@ -59,6 +59,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             actor TEXT NOT NULL,
             data TEXT NOT NULL)""",
     ),
+    (
+        # Each event's hash chains it to the one before it in its instance's journal (see `verify`),
+        # and an instance keeps its open incident (an error while acting on it) for listings.
+        """ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT ''""",
+        """ALTER TABLE instances ADD COLUMN last_hash TEXT NOT NULL DEFAULT ''""",
+        """ALTER TABLE instances ADD COLUMN incident TEXT NOT NULL DEFAULT ''""",
+    ),
 )
 """Migration n (counting from 1) takes a store from schema version n - 1 to n."""
 

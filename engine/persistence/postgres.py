@@ -20,6 +20,7 @@ class PostgresStore(SqlStore):
             begin="BEGIN",
             serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
             skip_locked=" FOR UPDATE SKIP LOCKED",
+            tables="SELECT tablename FROM pg_tables WHERE schemaname = current_schema()",
             exclusive="SELECT pg_advisory_xact_lock(7301)",
             conflicts=(
                 psycopg.errors.UniqueViolation,

@@ -11,12 +11,14 @@ only.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
+from hashlib import sha256
 from itertools import groupby
 from typing import Any
 
@@ -47,6 +49,8 @@ class Dialect:
     serial: str
     skip_locked: str
     """What makes a claim skip rows another worker holds."""
+    tables: str
+    """A query of the names of the tables in the database."""
     exclusive: str = ""
     """A statement that makes migrations run one at a time."""
     conflicts: tuple[type[BaseException], ...] = ()
@@ -96,10 +100,19 @@ class SqlStore:
         length = write.expected_version + len(write.events)
         next_due = iso(write.next_due) if write.next_due else None
         updated = iso(write.events[-1].at)
+        previous = ""
+        if write.expected_version:
+            row = self._run("SELECT last_hash FROM instances WHERE id = ?", (write.instance,)).fetchone()
+            previous = row[0] if row else ""
+        rows = [_event_row(e) for e in write.events]
+        hashes = list(itertools.accumulate(rows, lambda last, row: chain_hash(last, row), initial=previous))[
+            1:
+        ]
         if write.expected_version == 0:
             done = self._run(
                 "INSERT INTO instances (id, number, process, version, stage, finished, journal_version,"
-                " next_due, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                " next_due, updated_at, last_hash, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
                 (
                     write.instance,
                     instance_number(write.instance),
@@ -110,18 +123,22 @@ class SqlStore:
                     length,
                     next_due,
                     updated,
+                    hashes[-1],
+                    write.incident,
                 ),
             ).rowcount
         else:
             done = self._run(
                 "UPDATE instances SET stage = ?, finished = ?, journal_version = ?, next_due = ?,"
-                " updated_at = ? WHERE id = ? AND journal_version = ?",
+                " updated_at = ?, last_hash = ?, incident = ? WHERE id = ? AND journal_version = ?",
                 (
                     write.stage,
                     int(write.finished),
                     length,
                     next_due,
                     updated,
+                    hashes[-1],
+                    write.incident,
                     write.instance,
                     write.expected_version,
                 ),
@@ -135,8 +152,8 @@ class SqlStore:
                 f"the writer expected {write.expected_version}"
             )
         self._many(
-            f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [_event_row(e) for e in write.events],
+            f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row, digest) for row, digest in zip(rows, hashes, strict=True)],
         )
         records = [e for e in write.events if e.type is EventType.RECORD_SUBMITTED]
         if records:
@@ -206,34 +223,73 @@ class SqlStore:
     # Reading
 
     def load(self, instance: str, after: int = 0) -> list[Event]:
-        rows = self._run(
+        rows = self._rows(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE instance = ? AND sequence > ? ORDER BY sequence",
             (instance, after),
         )
-        return [_event(row) for row in rows]
+        journal = [_event(row) for row in rows]
+        if [e.sequence for e in journal] != list(range(after + 1, after + len(journal) + 1)):
+            raise StoreError(f"store {self.location} is damaged: instance {instance} is missing an event")
+        return journal
 
     def journals(self) -> Iterator[list[Event]]:
-        rows = self._run(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY instance, sequence")
+        rows = self._rows(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY instance, sequence")
         for _, journal in groupby(rows, key=lambda row: row[0]):
             yield [_event(row) for row in journal]
 
     def summaries(self) -> list[Summary]:
-        rows = self._run(
-            "SELECT id, process, version, stage, finished, journal_version, next_due FROM instances"
-            " ORDER BY number"
+        rows = self._rows(
+            "SELECT id, process, version, stage, finished, journal_version, next_due, incident"
+            " FROM instances ORDER BY number"
         )
-        return [
-            Summary(
-                id=row[0],
-                process=row[1],
-                version=row[2],
-                stage=row[3],
-                finished=bool(row[4]),
-                events=row[5],
-                next_due=instant(row[6]) if row[6] else None,
-            )
-            for row in rows
-        ]
+        try:
+            return [
+                Summary(
+                    id=row[0],
+                    process=row[1],
+                    version=row[2],
+                    stage=row[3],
+                    finished=bool(row[4]),
+                    events=row[5],
+                    next_due=instant(row[6]) if row[6] else None,
+                    incident=row[7],
+                )
+                for row in rows
+            ]
+        except (TypeError, ValueError) as error:
+            raise StoreError(
+                f"store {self.location} is damaged: an instance row is unreadable ({error})"
+            ) from error
+
+    def verify(self) -> list[str]:
+        """Every journal checked against its hash chain: the first event of each instance whose hash
+        does not follow from its content and the event before it (edited, inserted or removed), and
+        an instance whose definition no longer has the text it started with. Events written before
+        the store kept hashes have none and are not checked."""
+        found: list[str] = []
+        definitions = {
+            (row[0], row[1]): sha256(row[2].encode("utf-8")).hexdigest()
+            for row in self._rows("SELECT process, version, source FROM definitions")
+        }
+        last = dict(self._rows("SELECT id, last_hash FROM instances"))
+        rows = self._rows(f"SELECT {EVENT_COLUMNS}, hash FROM events ORDER BY instance, sequence")
+        for instance, journal in groupby(rows, key=lambda row: row[0]):
+            previous = ""
+            for expected_sequence, row in enumerate(journal, 1):
+                if not row[8]:
+                    break  # written before the store kept hashes
+                if row[1] != expected_sequence or chain_hash(previous, tuple(row[:8])) != row[8]:
+                    found.append(
+                        f"instance {instance} event {row[1]}: its hash does not follow from its content"
+                    )
+                    break
+                previous = row[8]
+                if expected_sequence == 1:
+                    found += _definition_check(instance, row, definitions)
+            else:
+                if previous and last.get(instance) != previous:
+                    found.append(f"instance {instance}: events after {expected_sequence} are missing")
+        return found
 
     def last_number(self) -> int:
         return int(self._run("SELECT coalesce(max(number), 0) FROM instances").fetchone()[0])
@@ -296,6 +352,12 @@ class SqlStore:
         with self._errors():
             return self._db.execute(_dialect_sql(sql, self._dialect.placeholder), params)
 
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Every row of a query, read inside the error handling (a damaged file fails while rows
+        are read, not only when the query starts)."""
+        with self._errors():
+            return list(self._db.execute(_dialect_sql(sql, self._dialect.placeholder), params).fetchall())
+
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             with self._errors():
@@ -311,20 +373,42 @@ class SqlStore:
             raise StoreError(f"store {self.location}: {error}".strip()) from error
 
     def _migrate(self) -> None:
+        """Create or bring up to date the store's tables. A store already up to date is only read,
+        so a command that reads takes no write lock; a database holding other tables than a
+        sopflow store's is refused, not adopted."""
+        if self._current_version() == LATEST:
+            return
         with self._transaction():
             if self._dialect.exclusive:
                 self._run(self._dialect.exclusive)
-            self._run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            current = int(self._run("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
-            if current > LATEST:
-                raise StoreError(
-                    f"store {self.location} has schema version {current}; "
-                    f"this sopflow knows up to {LATEST}: upgrade sopflow"
-                )
+            current = self._current_version()
             for number in range(current + 1, LATEST + 1):
+                if number == 1:
+                    self._run("CREATE TABLE schema_version (version INTEGER NOT NULL)")
                 for statement in MIGRATIONS[number - 1]:
                     self._run(statement.format(serial=self._dialect.serial))
                 self._run("INSERT INTO schema_version (version) VALUES (?)", (number,))
+            self._run(
+                "INSERT INTO meta (name, value) VALUES ('application', 'sopflow')"
+                " ON CONFLICT (name) DO NOTHING"
+            )
+
+    def _current_version(self) -> int:
+        tables = {row[0] for row in self._rows(self._dialect.tables)}
+        if "schema_version" not in tables:
+            if tables:
+                raise StoreError(
+                    f"{self.location} is not a sopflow store: it holds other tables "
+                    f"({', '.join(sorted(tables)[:5])}); give another location"
+                )
+            return 0
+        current = int(self._rows("SELECT coalesce(max(version), 0) FROM schema_version")[0][0])
+        if current > LATEST:
+            raise StoreError(
+                f"store {self.location} has schema version {current}; "
+                f"this sopflow knows up to {LATEST}: upgrade sopflow"
+            )
+        return current
 
     @property
     def schema_version(self) -> int:
@@ -360,13 +444,42 @@ def _event_row(event: Event) -> tuple[Any, ...]:
 
 
 def _event(row: Sequence[Any]) -> Event:
-    return Event(
-        instance=row[0],
-        sequence=row[1],
-        at=instant(row[2]),
-        actor=row[3],
-        roles=tuple(json.loads(row[4])),
-        type=EventType(row[5]),
-        data=json.loads(row[6]),
-        key=row[7],
-    )
+    try:
+        data = json.loads(row[6])
+        if not isinstance(data, dict):
+            raise ValueError("its data is not a mapping")
+        return Event(
+            instance=row[0],
+            sequence=row[1],
+            at=instant(row[2]),
+            actor=row[3],
+            roles=tuple(json.loads(row[4])),
+            type=EventType(row[5]),
+            data=data,
+            key=row[7],
+        )
+    except (TypeError, ValueError) as error:  # JSONDecodeError and an unknown type are ValueErrors
+        raise StoreError(
+            f"the store is damaged: instance {row[0]} event {row[1]} is unreadable ({error})"
+        ) from error
+
+
+def chain_hash(previous: str, row: Sequence[Any]) -> str:
+    """An event's hash: its stored content after the hash of the event before it, so changing,
+    inserting or removing an event breaks every hash after it."""
+    text = json.dumps([previous, *row], ensure_ascii=False, separators=(",", ":"))
+    return sha256(text.encode("utf-8")).hexdigest()
+
+
+def _definition_check(
+    instance: str, row: Sequence[Any], definitions: dict[tuple[str, int], str]
+) -> list[str]:
+    """An instance's first event names the definition text it started with (its hash)."""
+    data = json.loads(row[6])
+    expected = data.get("definition")
+    stored = definitions.get((data.get("process"), data.get("version")))
+    if expected and stored != expected:
+        return [
+            f"instance {instance}: its definition {data.get('process')} v{data.get('version')} was changed"
+        ]
+    return []

@@ -16,6 +16,7 @@ SQLITE = Dialect(
     begin="BEGIN IMMEDIATE",
     serial="INTEGER PRIMARY KEY AUTOINCREMENT",
     skip_locked="",
+    tables="SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
     conflicts=(sqlite3.IntegrityError,),
     failures=(sqlite3.OperationalError, sqlite3.DatabaseError),
 )

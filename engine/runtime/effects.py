@@ -10,6 +10,7 @@ opens the duties anchored on it, then may take an exit.
 from __future__ import annotations
 
 from datetime import datetime
+from hashlib import sha256
 from typing import Any
 
 from engine.runtime.context import Context
@@ -44,6 +45,7 @@ def begin(context: Context, spec: ProcessSpec, variables: dict[str, Any], parent
         {
             "process": spec.id,
             "version": spec.version,
+            "definition": sha256(spec.text.encode("utf-8")).hexdigest() if spec.text else "",
             "variables": variables,
             "parent": parent.id if parent else "",
         },

@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine.errors import CommandRefused, DefinitionError, Reason, SopflowError, TimeError, did_you_mean
@@ -30,7 +30,7 @@ from engine.loading.includes import unbundle
 from engine.loading.loader import check_process
 from engine.runtime import effects
 from engine.runtime.context import Context
-from engine.runtime.events import ENGINE, Actor, Event, EventType
+from engine.runtime.events import ENGINE, Actor, Event, EventType, iso
 from engine.runtime.instance import Instance
 from engine.runtime.machine import StageMachine
 from engine.runtime.pausing import pause_or_resume
@@ -52,6 +52,11 @@ from engine.time.clock import Clock, VirtualClock
 from engine.time.recurrence import occurrences
 
 Subscriber = Callable[[Event], None]
+
+
+class IncidentError(SopflowError):
+    """A command failed for a reason that is not a refusal (a fault, not the caller's mistake); it
+    is journaled on the instance as an incident, and its timers are retried with back-off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,8 +435,16 @@ class Engine:
                 )
             self._record_refusal(name, target, actor, key, refusal, remembered)
             raise
-        except BaseException:
+        except Exception as error:
             self._roll_back(tx)  # memory stays as the store has it, whatever went wrong
+            if name == "start" or target not in self._instances:
+                raise
+            self._incident(target, error)
+            raise IncidentError(
+                f"{name} on {target} failed and is recorded as an incident: {type(error).__name__}: {error}"
+            ) from error
+        except BaseException:
+            self._roll_back(tx)
             raise
         if key:
             result = {"instance": instance_id, "events": [[e.instance, e.sequence] for e in tx.events]}
@@ -512,6 +525,7 @@ class Engine:
                 stage=instance.stage,
                 finished=instance.finished,
                 timers=self._wakeups.pending(instance.id),
+                incident=instance.incident["error"] if instance.incident else "",
             )
             for instance, length in tx.before.values()
         )
@@ -543,8 +557,17 @@ class Engine:
             if move_clock and isinstance(self.clock, VirtualClock) and wake.at > self.clock.now():
                 self.clock.set(wake.at)
             tx = self._timer_transaction(wake.at)
-            if self._wake(tx, wake):
-                self._settle(tx)
+            try:
+                acted = self._wake(tx, wake)
+                if acted:
+                    self._settle(tx)
+            except Exception as error:  # a fault in one instance stops no other
+                if wake.kind is WakeKind.START:
+                    raise
+                self._roll_back(tx)
+                self._incident(wake.target, error)
+                continue
+            if acted:
                 try:
                     self._commit(tx)
                 except ConflictError:  # another engine fired it first; read again when next named
@@ -553,6 +576,33 @@ class Engine:
                     continue
                 fired += 1
         return fired
+
+    def retry(self, instance_id: str) -> bool:
+        """Retry, now, what an incident held back (after a fix, say); True when the instance has
+        no open incident afterwards."""
+        instance = self.instance(instance_id)
+        if instance.incident is not None:
+            now = self.clock.now()
+            self._wakeups.forget(instance_id)
+            self._wakeups.schedule(Wake(kind=WakeKind.RETRY, target=instance_id, ref="", at=now))
+            self._fire_due(now, move_clock=False)
+        return self.instance(instance_id).incident is None
+
+    def _incident(self, instance_id: str, error: BaseException) -> None:
+        """Journal what failed on an instance, and hold its timers back until a retry: after a
+        minute, then two, four, ... at most an hour."""
+        instance = self.instance(instance_id)
+        attempt = (instance.incident or {}).get("attempt", 0) + 1
+        now = self.clock.now()
+        retry_at = now + min(timedelta(minutes=2 ** (attempt - 1)), MAX_BACKOFF)
+        tx = Transaction(now, ENGINE)
+        data = {
+            "error": f"{type(error).__name__}: {error}"[:2000],
+            "attempt": attempt,
+            "retry_at": iso(retry_at),
+        }
+        self._context(tx).emit(instance, EventType.INCIDENT, data)
+        self._commit(tx)
 
     def _wake(self, tx: Transaction, wake: Wake) -> bool:
         if wake.kind is WakeKind.START:
@@ -566,7 +616,18 @@ class Engine:
             return False
         if instance is None or instance.finished:
             return False
-        return effects.wake(self._context(tx), self.definition_of(instance), instance, wake)
+        context = self._context(tx)
+        if wake.kind is WakeKind.RETRY:
+            self._wakeups.reset(instance, retrying=True)  # what is due fires next, in this same pass
+            armed = [timer.at for timer in self._wakeups.pending(instance.id)]
+            if min(armed, default=None) is None or min(armed) > self.clock.now():
+                context.emit(instance, EventType.INCIDENT_RESOLVED, {})  # nothing waits to be retried
+                return True
+            return False
+        acted = effects.wake(context, self.definition_of(instance), instance, wake)
+        if acted and instance.incident is not None:
+            context.emit(instance, EventType.INCIDENT_RESOLVED, {})
+        return acted
 
     def _start_due(self, process: str, at: datetime, until: datetime) -> int:
         """Start a self-starting process at every instant of its schedule from `at` to `until`."""
@@ -652,6 +713,7 @@ def _require_signer_role(actor: Actor, role: str, form: FormSpec) -> None:
 
 
 MAX_ID = 200
+MAX_BACKOFF = timedelta(hours=1)
 
 
 def _require_actor(actor: Actor) -> None:

@@ -40,6 +40,10 @@ class EventType(Enum):
     CHILD_COMPLETED = "child_completed"
     INSTANCE_COMPLETED = "instance_completed"
     COMMAND_REFUSED = "command_refused"
+    INCIDENT = "incident"
+    """Acting on the instance failed (`error`, `attempt`); its timers wait until `retry_at`."""
+    INCIDENT_RESOLVED = "incident_resolved"
+    """A retry succeeded: the instance runs as before."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -132,6 +132,8 @@ class Instance:
         self.series: dict[str, Series] = {}
         self.rounds: dict[str, int] = {}
         self.children: dict[str, bool] = {}
+        self.incident: dict[str, Any] | None = None
+        """The open incident (`error`, `attempt`, `retry_at`), while its timers wait to be retried."""
         self.journal: list[Event] = []
 
     @classmethod
@@ -319,6 +321,12 @@ class Instance:
         self.completed_at = event.at
         self.series = {}
 
+    def _incident(self, event: Event) -> None:
+        self.incident = {**event.data, "at": event.at.isoformat()}
+
+    def _incident_resolved(self, event: Event) -> None:
+        self.incident = None
+
     def _history_only(self, event: Event) -> None:
         """Notifications and refusals are part of the history but change no state."""
 
@@ -345,4 +353,6 @@ _APPLY: dict[EventType, Callable[[Instance, Event], None]] = {
     EventType.CHILD_COMPLETED: Instance._child_completed,
     EventType.INSTANCE_COMPLETED: Instance._completed,
     EventType.COMMAND_REFUSED: Instance._history_only,
+    EventType.INCIDENT: Instance._incident,
+    EventType.INCIDENT_RESOLVED: Instance._incident_resolved,
 }

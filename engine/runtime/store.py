@@ -46,6 +46,8 @@ class Write:
     stage: str
     finished: bool
     timers: tuple[StoredTimer, ...]
+    incident: str = ""
+    """The error of the instance's open incident, if it has one."""
 
     @property
     def next_due(self) -> datetime | None:
@@ -98,6 +100,7 @@ class Summary:
     finished: bool
     events: int
     next_due: datetime | None
+    incident: str = ""
 
 
 class Store(Protocol):
@@ -195,6 +198,7 @@ class MemoryStore:
                 finished=w.finished,
                 events=len(self._journals[w.instance]),
                 next_due=w.next_due,
+                incident=w.incident,
             )
             for w in self._writes.values()
         ]

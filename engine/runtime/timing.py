@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from engine.runtime.events import Event, EventType
+from engine.runtime.events import Event, EventType, instant
 from engine.runtime.instance import Instance
 from engine.runtime.store import StoredTimer
 from engine.time.timers import Timer, TimerQueue
@@ -26,6 +26,8 @@ class WakeKind(Enum):
     DUE = "due"
     OPEN = "open"
     START = "start"
+    RETRY = "retry"
+    """An instance's timers held back by an incident are armed again."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,16 +114,22 @@ class Wakeups:
             self._arm(WakeKind.DUE, event.instance, duty.key, duty.due)
         elif event.type is EventType.INSTANCE_COMPLETED:
             self.forget(event.instance)
+        elif event.type is EventType.INCIDENT:
+            self.reset(instance)
 
     def forget(self, instance: str) -> None:
         for ref in list(self._armed.get(instance, {})):
             self.disarm(instance, ref)
         self._armed.pop(instance, None)
 
-    def reset(self, instance: Instance) -> None:
-        """Derive the instance's timers from its state alone."""
+    def reset(self, instance: Instance, *, retrying: bool = False) -> None:
+        """Derive the instance's timers from its state alone: while it has an open incident, only
+        the timer of its retry (`retrying` arms the others again, for the retry)."""
         self.forget(instance.id)
         if instance.finished:
+            return
+        if instance.incident is not None and not retrying:
+            self._arm(WakeKind.RETRY, instance.id, "", instant(instance.incident["retry_at"]))
             return
         for duty in instance.open_duties():
             if duty.paused_at is not None:

@@ -6,8 +6,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter
+from typing import Any
+
+import pytest
 
 from engine.persistence import open_store
+from engine.runtime import effects
 from engine.runtime.engine import Engine
 from engine.runtime.events import EventType
 from engine.time.clock import VirtualClock
@@ -63,3 +67,56 @@ def test_two_workers_fire_each_of_10000_due_timers_exactly_once(location: str) -
         assert store.timers() == []
     finally:
         store.close()
+
+
+def test_a_poisoned_instance_stops_no_other_deadline(location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One of 1,000 instances fails whenever its timer fires: it is journaled as an incident and its
+    timers wait a minute to be retried, while every other deadline fires once. Fixed, it runs again."""
+    store = open_store(location)
+    engine = Engine(VirtualClock(at("2026-11-23 10:00")), store)
+    engine.register(SPEC)
+    with store.batch():
+        for number in range(1_000):
+            engine.start("ticket", {"subject": str(number)}, CLERK)
+    store.close()
+    real_wake = effects.wake
+
+    def poisoned(context: Any, spec: Any, instance: Any, wake: Any) -> bool:
+        if instance.id == "ticket-500":
+            raise ZeroDivisionError("division by zero")
+        return real_wake(context, spec, instance, wake)
+
+    monkeypatch.setattr(effects, "wake", poisoned)
+    clock = VirtualClock(at("2026-11-23 12:00"))
+    worker = Engine(clock, open_store(location))
+    while worker.work(limit=50):
+        pass
+    breached = Counter(
+        e.instance for j in worker.store.journals() for e in j if e.type is EventType.DUTY_BREACHED
+    )
+    assert len(breached) == 999 and set(breached.values()) == {1} and "ticket-500" not in breached
+    incident = worker.store.load("ticket-500")[-1]
+    assert (incident.type, incident.data) == (
+        EventType.INCIDENT,
+        {
+            "error": "ZeroDivisionError: division by zero",
+            "attempt": 1,
+            "retry_at": "2026-11-23T04:01:00+00:00",
+        },
+    )
+    held = {s.id: s.next_due for s in worker.store.summaries() if s.next_due is not None}
+    assert held == {"ticket-500": at("2026-11-23 12:01")}
+
+    clock.set(at("2026-11-23 12:01"))  # still broken: the next retry in two minutes
+    assert worker.work(limit=50) == 0
+    assert worker.store.load("ticket-500")[-1].data["attempt"] == 2
+
+    monkeypatch.undo()  # fixed
+    clock.set(at("2026-11-23 12:03"))
+    assert worker.work(limit=50) == 1
+    types = [e.type for e in worker.store.load("ticket-500")][-3:]
+    assert types == [EventType.DUTY_BREACHED, EventType.DUTY_ESCALATED, EventType.INCIDENT_RESOLVED]
+    (breach,) = [e for e in worker.store.load("ticket-500") if e.type is EventType.DUTY_BREACHED]
+    # the journal runs forward: the breach follows the last incident (12:01), its data keeps its due
+    assert (breach.at, breach.data["due"]) == (at("2026-11-23 12:01"), "2026-11-23T03:00:00+00:00")
+    worker.store.close()

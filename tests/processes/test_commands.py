@@ -9,7 +9,7 @@ import pytest
 
 from engine.errors import CommandRefused, Reason
 from engine.runtime import effects
-from engine.runtime.engine import Engine
+from engine.runtime.engine import Engine, IncidentError
 from engine.runtime.events import Actor, EventType
 from engine.runtime.instance import Instance
 from engine.runtime.store import ConflictError
@@ -243,9 +243,14 @@ def test_an_unexpected_error_leaves_memory_as_the_store_has_it(
         raise RuntimeError("a bug in a step")
 
     monkeypatch.setattr(effects, "_take_exit", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(IncidentError, match="submit on sales-rapid-response-1 failed and is recorded"):
         r.submit(case, "initial_record", initial_record(), REP)
     monkeypatch.undo()
-    assert len(r.now(case).journal) == length == len(r.engine.store.load(case.id))
+    journal = r.now(case).journal
+    assert len(journal) == length + 1 == len(r.engine.store.load(case.id))  # the incident alone
+    assert journal[-1].type is EventType.INCIDENT
+    assert journal[-1].data["error"] == "RuntimeError: a bug in a step"
     r.submit(case, "initial_record", initial_record(), REP)  # no ConflictError: memory was rolled back
     assert r.now(case).latest("initial_record") is not None
+    assert r.engine.retry(case.id) is True  # after the fix, the held timers run again
+    assert r.now(case).incident is None
