@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from engine.cli.output import error, green, red
+from engine.cli.output import error, green, printable, red
 from engine.errors import Problem
 from engine.loading.loader import LoadResult, check_process, sibling_process_ids
 from engine.spec.model import ProcessSpec
@@ -88,7 +88,7 @@ def run_validate(args: argparse.Namespace) -> int:
     else:
         for file, result in results.items():
             if result.spec is not None:
-                print(f"{green('ok')}   {file}: {_summary(result.spec)}")
+                print(f"{green('ok')}   {printable(f'{file}: {_summary(result.spec)}')}")
             for problem in result.problems:
                 print(_problem_line(problem))
         invalid = sum(1 for result in results.values() if not result.ok)
@@ -113,7 +113,7 @@ def _summary(spec: ProcessSpec) -> str:
 
 
 def _problem_line(problem: Problem) -> str:
-    return f"{red('error')} {problem}"
+    return f"{red('error')} {printable(str(problem))}"
 
 
 def load_one(path: str) -> ProcessSpec | None:

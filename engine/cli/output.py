@@ -24,8 +24,22 @@ def green(text: str, stream: TextIO | None = None) -> str:
     return colour(text, "32", stream)
 
 
+def printable(text: str) -> str:
+    """`text` fit for a terminal: control characters (an escape sequence, a carriage return, a
+    newline forging a line) shown as escapes, never acted on."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def lines_out(lines: list[str], stream: TextIO | None = None) -> None:
+    """Print `lines`, each made printable."""
+    for line in lines:
+        print(printable(line), file=stream or sys.stdout)
+
+
 def error(message: str) -> None:
-    print(f"sopflow: {red('error', sys.stderr)}: {message}", file=sys.stderr)
+    print(f"sopflow: {red('error', sys.stderr)}: {printable(message)}", file=sys.stderr)
 
 
 def note(message: str) -> None:

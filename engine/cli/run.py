@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.definitions import check_all, expand
-from engine.cli.output import calendar_notes, cannot_run, error, red
+from engine.cli.output import calendar_notes, cannot_run, error, printable, red
 from engine.errors import CommandRefused, DefinitionError, SopflowError
 from engine.loading.yaml_source import MAX_BYTES, read_data
-from engine.persistence import SqlStore, open_store, store_location
+from engine.persistence import SqlStore, StoreError, open_store, store_location
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
 from engine.runtime.store import ConflictError, Summary
@@ -81,10 +81,15 @@ def register(commands: Any) -> None:
     state.add_argument("--running", action="store_true", help="only running instances")
     state.add_argument("--finished", action="store_true", help="only finished instances")
     overdue = action("overdue", _overdue, "open duties past their deadline, most overdue first")
+    incidents = action(
+        "incidents", _incidents, "instances with an open incident: what failed, when it is retried"
+    )
+    retry = action("retry", _retry, "retry now what an incident held back on an instance (after a fix)")
+    retry.add_argument("instance")
     history = action("history", _history, "an instance's journal, every event in order")
     history.add_argument("instance")
     versions = action("versions", _versions, "running and finished instances per definition version")
-    for parser in (listing, overdue, history, versions):
+    for parser in (listing, overdue, incidents, history, versions):
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     worker = commands.add_parser(
@@ -177,11 +182,10 @@ def _act(args: Any, command: Callable[[Engine, Actor], Outcome]) -> int:
         try:
             outcome = command(engine, actor)
         except CommandRefused as refusal:
-            print(
-                f"{red('refused', sys.stderr)} ({refusal.reason.value}): {refusal.message}", file=sys.stderr
-            )
+            reason = f"({refusal.reason.value}): {printable(refusal.message)}"
+            print(f"{red('refused', sys.stderr)} {reason}", file=sys.stderr)
             for detail in refusal.details:
-                print(f"  - {detail}", file=sys.stderr)
+                print(f"  - {printable(detail)}", file=sys.stderr)
             return 1
         instance = engine.instance(outcome.instance)
         print(f"{instance.id}: stage {instance.stage}{' (finished)' if instance.finished else ''}")
@@ -192,24 +196,59 @@ def _act(args: Any, command: Callable[[Engine, Actor], Outcome]) -> int:
 
 def _worker(args: Any) -> int:
     # A plain flag, not a threading.Event: setting an Event from a signal handler deadlocks when the
-    # signal lands while the main thread holds the Event's lock inside wait(). A pause runs to its
-    # end after the handler, so the worker stops within one --interval.
+    # signal lands while the main thread holds the Event's lock inside wait(). A pause is slept in
+    # tenths of a second, so the worker stops within one of them.
     stopped: list[int] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda number, _: stopped.append(number))
+    previous = {signum: signal.signal(signum, lambda n, _: stopped.append(n)) for signum in _STOPS}
+    try:
+        _work(args, stopped)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("worker stopped", flush=True)
+    return 0
+
+
+_STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _work(args: Any, stopped: list[int]) -> None:
+    """Fire what falls due until stopped; when the store fails (a full disk, a lost connection),
+    say so, wait longer each time (at most a minute) and try again."""
     with _engine(args) as engine:
         engine.subscribe(lambda event: print(_event_line(engine, event), flush=True), *_WORKER_SHOWS)
         where = store_location(args.store)
         print(f"worker on {where}: firing due timers as they fall due (stop with Ctrl-C)", flush=True)
+        pause = args.interval
         while not stopped:
-            fired = engine.work(limit=args.limit)
+            try:
+                fired = engine.work(limit=args.limit)
+            except StoreError as failure:
+                if args.once:
+                    raise
+                pause = min(max(pause * 2, 1.0), MAX_PAUSE)
+                error(f"{failure}; trying again in {pause:g} s")
+                _sleep(pause, stopped)
+                continue
+            pause = args.interval
             calendar_notes()
+            for damaged in engine.damaged:
+                error(f"{damaged}; passed over (`sopflow store check` names what is damaged)")
+            engine.damaged.clear()
             if fired == 0:
                 if args.once:
                     break
-                time.sleep(args.interval)
-    print("worker stopped", flush=True)
-    return 0
+                _sleep(args.interval, stopped)
+
+
+MAX_PAUSE = 60.0
+
+
+def _sleep(seconds: float, stopped: list[int]) -> None:
+    """Sleep in short steps, so a stop signal is obeyed within a tenth of a second."""
+    end = time.monotonic() + seconds
+    while not stopped and time.monotonic() < end:
+        time.sleep(min(0.1, end - time.monotonic()))
 
 
 _WORKER_SHOWS = (
@@ -242,7 +281,8 @@ def _list(args: Any) -> int:
         state = (
             "finished" if s.finished else f"next due {s.next_due.isoformat()}" if s.next_due else "running"
         )
-        print(f"{s.id:<32} v{s.version:<3} {s.stage:<24} {s.events:>5} events  {state}")
+        incident = f"  incident: {s.incident}" if s.incident else ""
+        print(printable(f"{s.id:<32} v{s.version:<3} {s.stage:<24} {s.events:>5} events  {state}{incident}"))
     print(f"{len(rows)} instances", file=sys.stderr)
     return 0
 
@@ -269,6 +309,30 @@ def _overdue(args: Any) -> int:
             f"{instance_id:<32} {key:<28} {role:<20} due {_local(due, timezone)}  ({_hours(now - due)} late)"
         )
     print(f"{len(late)} overdue duties", file=sys.stderr)
+    return 0
+
+
+def _incidents(args: Any) -> int:
+    with _store(args) as store:
+        rows = [s for s in store.summaries() if s.incident]
+    if args.json:
+        print(json.dumps([_summary_json(s) for s in rows], ensure_ascii=False, indent=2))
+        return 0
+    for s in rows:
+        retry = f"retried {s.next_due.isoformat()}" if s.next_due else "not retried"
+        print(printable(f"{s.id:<32} {retry}  {s.incident}"))
+    print(f"{len(rows)} {'instance' if len(rows) == 1 else 'instances'} with an incident", file=sys.stderr)
+    return 0
+
+
+def _retry(args: Any) -> int:
+    with _engine(args) as engine:
+        engine.subscribe(lambda event: print("  " + _event_line(engine, event)))
+        resolved = engine.retry(args.instance)
+    if not resolved:
+        error(f"{args.instance} failed again; `sopflow run incidents` shows why")
+        return 1
+    print(f"{args.instance}: no open incident")
     return 0
 
 
@@ -372,7 +436,8 @@ def _event_line(engine: Engine, event: Event) -> str:
         timezone = "UTC"
     data = json.dumps(dict(event.data), ensure_ascii=False, separators=(", ", ": "), default=str)
     when = _local(event.at, timezone)
-    return f"{event.instance} #{event.sequence:<3} {when}  {event.actor:<12} {event.type.value:<18} {data}"
+    line = f"{event.instance} #{event.sequence:<3} {when}  {event.actor:<12} {event.type.value:<18} {data}"
+    return printable(line)
 
 
 def _local(moment: datetime, timezone: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.definitions import expand
-from engine.cli.output import cannot_run, error, green, red
+from engine.cli.output import cannot_run, error, green, lines_out, printable, red
 from engine.errors import SopflowError
 from engine.persistence.sqlite import SqliteStore
 from engine.simulation.runner import Simulation, simulate
@@ -97,16 +97,16 @@ def simulation_store(path: str) -> SqliteStore:
 def _print(simulation: Simulation, *, quiet: bool) -> None:
     scenario = simulation.scenario
     rules = f"  [{', '.join(scenario.rules)}]" if scenario.rules else ""
-    print(f"== {scenario.title}{rules}\n   {scenario.path}")
+    lines_out([f"== {scenario.title}{rules}", f"   {scenario.path}"])
     if not quiet:
-        print("\n".join(lines(simulation)))
-    print("\n".join(summary(simulation)))
+        lines_out(lines(simulation))
+    lines_out(summary(simulation))
     passed = sum(1 for c in simulation.checks if c.ok)
     failed = failure_lines(simulation)
     verdict = red(f"{len(failed)} failed", sys.stdout) if failed else green("all hold", sys.stdout)
     print(f"expectations: {passed} passed, {verdict}")
     for line in failed:
-        print(red("✗ ", sys.stdout) + line)
+        print(red("✗ ", sys.stdout) + "\n".join(printable(part) for part in line.split("\n")))
     print()
 
 

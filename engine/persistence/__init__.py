@@ -19,7 +19,9 @@ CONFIG = "sopflow.toml"
 
 
 def store_location(option: str | None = None) -> str:
-    if option:
+    if option is not None:
+        if not option.strip():
+            raise StoreError("--store needs a location: a SQLite file path or a postgresql:// URL")
         return option
     if os.environ.get(ENVIRONMENT):
         return os.environ[ENVIRONMENT]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +29,7 @@ from engine.runtime.store import (
     Claim,
     Commit,
     ConflictError,
+    DamagedError,
     StoredCommand,
     Summary,
     Write,
@@ -39,6 +40,10 @@ from engine.runtime.store import (
 
 class StoreError(SopflowError):
     """The database could not be used: unreachable, locked for too long, or from a newer sopflow."""
+
+
+class DamagedStoreError(StoreError, DamagedError):
+    """A row of the store cannot be read back (see `DamagedError`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,15 +232,21 @@ class SqlStore:
             f"SELECT {EVENT_COLUMNS} FROM events WHERE instance = ? AND sequence > ? ORDER BY sequence",
             (instance, after),
         )
-        journal = [_event(row) for row in rows]
-        if [e.sequence for e in journal] != list(range(after + 1, after + len(journal) + 1)):
-            raise StoreError(f"store {self.location} is damaged: instance {instance} is missing an event")
-        return journal
+        return self._journal(instance, rows, after)
 
     def journals(self) -> Iterator[list[Event]]:
         rows = self._rows(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY instance, sequence")
-        for _, journal in groupby(rows, key=lambda row: row[0]):
-            yield [_event(row) for row in journal]
+        for instance, journal in groupby(rows, key=lambda row: row[0]):
+            yield self._journal(instance, journal, 0)
+
+    def _journal(self, instance: str, rows: Iterable[Sequence[Any]], after: int) -> list[Event]:
+        """Events read back, numbered without a gap (a removed row is damage, not history)."""
+        journal = [_event(row) for row in rows]
+        if [e.sequence for e in journal] != list(range(after + 1, after + len(journal) + 1)):
+            raise DamagedStoreError(
+                f"store {self.location} is damaged: instance {instance} is missing an event"
+            )
+        return journal
 
     def summaries(self) -> list[Summary]:
         rows = self._rows(
@@ -260,6 +271,24 @@ class SqlStore:
             raise StoreError(
                 f"store {self.location} is damaged: an instance row is unreadable ({error})"
             ) from error
+
+    def check(self) -> list[str]:
+        """What is damaged in the store: its pages (where the database can tell) and rows that cannot
+        be read back. An empty list is a store that reads back whole."""
+        found = self.pages_damaged()
+        if found:
+            return found
+        try:
+            for _ in self.journals():
+                pass
+            self.summaries()
+        except StoreError as damaged:
+            found.append(str(damaged))
+        return found
+
+    def pages_damaged(self) -> list[str]:
+        """The database's own check of its pages; PostgreSQL checks its pages as it reads them."""
+        return []
 
     def verify(self) -> list[str]:
         """Every journal checked against its hash chain: the first event of each instance whose hash
@@ -459,7 +488,7 @@ def _event(row: Sequence[Any]) -> Event:
             key=row[7],
         )
     except (TypeError, ValueError) as error:  # JSONDecodeError and an unknown type are ValueErrors
-        raise StoreError(
+        raise DamagedStoreError(
             f"the store is damaged: instance {row[0]} event {row[1]} is unreadable ({error})"
         ) from error
 

@@ -39,3 +39,7 @@ class SqliteStore(SqlStore):
             connection.close()
             raise StoreError(f"store {path}: {error}") from error
         super().__init__(connection, SQLITE, path)
+
+    def pages_damaged(self) -> list[str]:
+        rows = self._rows("PRAGMA quick_check")
+        return [] if rows == [("ok",)] else [f"store {self.location}: {row[0]}" for row in rows]

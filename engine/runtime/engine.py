@@ -38,6 +38,7 @@ from engine.runtime.scope import with_defaults
 from engine.runtime.store import (
     Commit,
     ConflictError,
+    DamagedError,
     MemoryStore,
     Store,
     StoredCommand,
@@ -81,6 +82,8 @@ class Engine:
         self._held: list[Event] | None = None
         """Events committed inside a claim, published once the claim is committed."""
         self._counter = 0
+        self.damaged: list[str] = []
+        """What `work` passed over because the store could not read it, for the caller to report."""
 
     # Definitions
 
@@ -311,7 +314,20 @@ class Engine:
     def work(self, limit: int = 100) -> int:
         """Fire the timers the store holds that are due by the clock's now, for at most `limit`
         instances; returns how many fired. Instances are claimed in the store while they are worked
-        on, so workers sharing a store never fire one timer twice; none is kept in memory after."""
+        on, so workers sharing a store never fire one timer twice; none is kept in memory after.
+        Claims are short (at most `CLAIM_BATCH` instances a transaction), so a store's write lock is
+        never held for long. An instance whose journal cannot be read is passed over and named in
+        `damaged`; the others are worked."""
+        fired = 0
+        while limit > 0:
+            claimed, done = self._work_batch(min(limit, CLAIM_BATCH))
+            fired += done
+            limit -= claimed
+            if claimed < CLAIM_BATCH:
+                break
+        return fired
+
+    def _work_batch(self, limit: int) -> tuple[int, int]:
         now = self.clock.now()
         fired = 0
         self._held = []
@@ -326,13 +342,15 @@ class Engine:
                         fired += self._fire_due(now, move_clock=False)
                     except ConflictError:
                         pass  # a command was first; the timers it left are claimed again next time
+                    except DamagedError as damaged:
+                        self.damaged.append(str(damaged))
                     finally:
                         self._evict(instance_id)
             held = self._held
         finally:
             self._held = None
         self._publish(held)
-        return fired
+        return len(claim.instances) + len(claim.schedules), fired
 
     # Internals
 
@@ -713,6 +731,7 @@ def _require_signer_role(actor: Actor, role: str, form: FormSpec) -> None:
 
 
 MAX_ID = 200
+CLAIM_BATCH = 50
 MAX_BACKOFF = timedelta(hours=1)
 
 

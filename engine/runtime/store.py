@@ -25,6 +25,11 @@ class ConflictError(SopflowError):
     the command is safe."""
 
 
+class DamagedError(SopflowError):
+    """What a store holds cannot be read back: a row is unreadable or a journal has a gap. The
+    message names the instance and the event."""
+
+
 class StoredTimer(NamedTuple):
     """A pending timer as stored: what wakes (`kind`, `ref`) and when. Every commit lists each
     touched instance's timers, so this is a tuple: three times cheaper to make than a dataclass."""

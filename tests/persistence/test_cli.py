@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.persistence import open_store
+from engine.persistence import StoreError, open_store
+from engine.runtime import effects
 from engine.runtime.engine import Engine
 from engine.time.clock import VirtualClock
 from tests.persistence.conftest import TICKET
@@ -189,3 +191,47 @@ def test_data_follows_yaml_1_2_like_process_files(store: str, capsys: pytest.Cap
     reopened = open_store(store)
     assert reopened.records("ticket-1") == [("answer", 1, {"text": "2026-11-23"})]
     assert reopened.load("ticket-1")[0].data["variables"] == {"subject": "yes"}
+
+
+def test_an_incident_is_listed_and_retried_after_a_fix(
+    store: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = Engine(VirtualClock(at("2026-11-20 10:00")), open_store(store))
+    engine.register(SPEC)
+    engine.start("ticket", {"subject": "一"}, CLERK)
+    engine.store.close()
+
+    def broken(*_: object) -> bool:
+        raise KeyError("missing")
+
+    monkeypatch.setattr(effects, "wake", broken)
+    code, out, _ = sopflow(capsys, "worker", "--once", "--store", store)
+    assert code == 0 and out.rstrip().endswith("worker stopped")
+    code, out, err = sopflow(capsys, "run", "incidents", "--store", store)
+    assert code == 0 and out.startswith("ticket-1") and "KeyError: 'missing'" in out
+    assert err == "1 instance with an incident\n"
+    assert "incident: KeyError: 'missing'" in sopflow(capsys, "run", "list", "--store", store)[1]
+    monkeypatch.undo()
+    code, out, _ = sopflow(capsys, "run", "retry", "ticket-1", "--store", store)
+    assert code == 0 and "duty_breached" in out and "incident_resolved" in out
+    assert out.rstrip().endswith("ticket-1: no open incident")
+    assert sopflow(capsys, "run", "incidents", "--store", store)[2] == "0 instances with an incident\n"
+
+
+def test_the_worker_waits_and_tries_again_when_the_store_fails(
+    store: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def work(self: Engine, limit: int = 100) -> int:
+        calls.append(limit)
+        if len(calls) == 1:
+            raise StoreError(f"store {store}: database or disk is full")
+        os.kill(os.getpid(), signal.SIGTERM)  # stop after the second round
+        return 0
+
+    monkeypatch.setattr(Engine, "work", work)
+    code, out, err = sopflow(capsys, "worker", "--store", store, "--interval", "0.01")
+    assert code == 0 and len(calls) == 2
+    assert err == f"sopflow: error: store {store}: database or disk is full; trying again in 1 s\n"
+    assert out.rstrip().endswith("worker stopped")
