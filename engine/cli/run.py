@@ -213,32 +213,33 @@ _STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _work(args: Any, stopped: list[int]) -> None:
-    """Fire what falls due until stopped; when the store fails (a full disk, a lost connection),
-    say so, wait longer each time (at most a minute) and try again."""
-    with _engine(args) as engine:
-        engine.subscribe(lambda event: print(_event_line(engine, event), flush=True), *_WORKER_SHOWS)
-        where = store_location(args.store)
-        print(f"worker on {where}: firing due timers as they fall due (stop with Ctrl-C)", flush=True)
-        pause = args.interval
-        while not stopped:
-            try:
-                fired = engine.work(limit=args.limit)
-            except StoreError as failure:
-                if args.once:
-                    raise
-                pause = min(max(pause * 2, 1.0), MAX_PAUSE)
-                error(f"{failure}; trying again in {pause:g} s")
-                _sleep(pause, stopped)
-                continue
-            pause = args.interval
-            calendar_notes()
-            for damaged in engine.damaged:
-                error(f"{damaged}; passed over (`sopflow store check` names what is damaged)")
-            engine.damaged.clear()
-            if fired == 0:
-                if args.once:
-                    break
-                _sleep(args.interval, stopped)
+    """Fire what falls due until stopped. When the store fails (a full disk, a lost connection, a
+    restarted server), say so, open it afresh after a pause that grows each time (at most a minute)
+    and carry on."""
+    where = store_location(args.store)
+    print(f"worker on {where}: firing due timers as they fall due (stop with Ctrl-C)", flush=True)
+    pause = args.interval
+    while not stopped:
+        try:
+            with _engine(args) as engine:
+                engine.subscribe(lambda event: print(_event_line(engine, event), flush=True), *_WORKER_SHOWS)
+                while not stopped:
+                    fired = engine.work(limit=args.limit)
+                    pause = args.interval
+                    calendar_notes()
+                    for damaged in engine.damaged:
+                        error(f"{damaged}; passed over (`sopflow store check` names what is damaged)")
+                    engine.damaged.clear()
+                    if fired == 0:
+                        if args.once:
+                            return
+                        _sleep(args.interval, stopped)
+        except StoreError as failure:
+            if args.once:
+                raise
+            pause = min(max(pause * 2, 1.0), MAX_PAUSE)
+            error(f"{failure}; trying again in {pause:g} s")
+            _sleep(pause, stopped)
 
 
 MAX_PAUSE = 60.0

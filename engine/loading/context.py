@@ -60,6 +60,9 @@ class Context:
     source: Source
     problems: list[Problem] = field(default_factory=list)
     known_processes: frozenset[str] | None = None
+    left_out: frozenset[str] = frozenset()
+    """Ids of elements left out for schema problems of their own: a reference to one is not
+    reported again as unknown."""
 
     @property
     def data(self) -> dict[str, Any]:
@@ -79,6 +82,8 @@ class Context:
         options = list(known)
         if value in options:
             return True
+        if value in self.left_out:
+            return False
         self.add(path, f"unknown {what} '{value}'{did_you_mean(value, options)}")
         return False
 

@@ -16,6 +16,7 @@ from engine.loading.checks import check_document
 from engine.loading.context import Context
 from engine.loading.graph_checks import check_graph
 from engine.loading.includes import bundle, named_calendar
+from engine.loading.pruning import pruned
 from engine.loading.schema import schema_problems
 from engine.loading.table_checks import check_metrics, check_tables
 from engine.loading.value_checks import check_values
@@ -76,9 +77,14 @@ def check_process(
     content = _read(str(path)) if raw is None else raw
     if isinstance(content, Problem):
         return LoadResult(None, (content,))
-    source, problems = read_source(path, PROCESS_SCHEMA, content)
-    if problems:
-        return LoadResult(None, tuple(problems))
+    source, schema_found = read_source(path, PROCESS_SCHEMA, content)
+    left_out: set[str] = set()
+    if schema_found:
+        sound = pruned(source.data, schema_found) if isinstance(source.data, dict) else None
+        if sound is None:
+            return LoadResult(None, tuple(schema_found))
+        data, left_out = sound
+        source = replace(source, data=data)
     included: dict[str, str] = {}
     reference = source.data["calendar"]
     if isinstance(reference, str):
@@ -91,15 +97,16 @@ def check_process(
             return LoadResult(None, tuple(problems))
         source.data["calendar"] = calendar.data
         included[reference] = text
-    ctx = Context(source, known_processes=frozenset(known_processes) if known_processes is not None else None)
+    known = frozenset(known_processes) if known_processes is not None else None
+    ctx = Context(source, known_processes=known, left_out=frozenset(left_out))
     check_document(ctx, calendar_checked=bool(included))
     check_tables(ctx)
     check_values(ctx)
     check_metrics(ctx)
-    if not ctx.problems:
+    if not ctx.problems and not schema_found:
         check_graph(ctx)
-    if ctx.problems:
-        ordered = sorted(ctx.problems, key=lambda p: (p.line, p.column, p.message))
+    if ctx.problems or schema_found:
+        ordered = sorted([*schema_found, *ctx.problems], key=lambda p: (p.line, p.column, p.message))
         return LoadResult(None, tuple(ordered))
     spec = build_process(source.data, str(path))
     return LoadResult(replace(spec, text=bundle(content.decode("utf-8"), included)), ())

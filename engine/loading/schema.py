@@ -54,7 +54,7 @@ def _describe(source: Source, error: Any) -> list[Problem]:
         extras = [key for key in error.instance if key not in known]
         if extras:
             return [
-                source.problem((*path, key), f"unknown key '{key}'{did_you_mean(key, known)}", key=True)
+                source.problem((*path, key), f"unknown key '{key}'{_suggestion(key, known)}", key=True)
                 for key in extras
             ]
     if "propertyNames" in error.schema_path:
@@ -95,6 +95,11 @@ def _describe(source: Source, error: Any) -> list[Problem]:
 
 
 _ID_RULE = "use lower case letters, digits and underscores, starting with a letter"
+
+
+def _suggestion(key: str, known: list[str]) -> str:
+    """The nearest allowed key, or, with none near, every key allowed there."""
+    return did_you_mean(key, known) or (f"; allowed here: {', '.join(known)}" if known else "")
 
 
 def _is_choice(error: Any) -> bool:
