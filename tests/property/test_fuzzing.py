@@ -12,6 +12,7 @@ import contextlib
 import io
 import math
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,14 @@ from hypothesis import strategies as st
 from engine.cli import main
 from engine.errors import CommandRefused, DefinitionError, Problem
 from engine.loading.loader import check_process
+from engine.loading.yaml_source import read_data
 from engine.runtime.engine import Engine
 from engine.runtime.events import Actor
+from engine.runtime.validation import data_bounds, fields_checker
 from engine.simulation.scenario import load_scenario
 from engine.spec.model import fields_schema
 from engine.time.clock import VirtualClock
-from tests.conftest import PROCESSES, ROOT, SHIPPED_PROCESSES
+from tests.conftest import FILE_FUZZ_EXAMPLES, PROCESSES, ROOT, SHIPPED_PROCESSES
 from tests.processes.harness import SPECS
 from tests.property.values import JSON_VALUES, valid
 from tests.unit.time.cn import at
@@ -36,6 +39,7 @@ from tests.unit.time.cn import at
 SCENARIOS = ROOT / "scenarios"
 NO_HANG = settings(deadline=timedelta(seconds=20))
 """Loading a mutated file must finish; the deadline is generous so a slow machine is not a failure."""
+DEEP = settings(NO_HANG, max_examples=FILE_FUZZ_EXAMPLES)
 
 PROCESS_FILES = SHIPPED_PROCESSES
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -102,7 +106,7 @@ PROCESS_TREES = seed_trees(PROCESS_FILES)
 SCENARIO_TREES = seed_trees(SCENARIO_FILES)
 
 
-@NO_HANG
+@DEEP
 @given(st.sampled_from(sorted(PROCESS_TREES)).flatmap(lambda name: mutated(PROCESS_TREES[name])))
 def test_a_mutated_process_file_loads_or_says_where_it_is_wrong(tree: Any) -> None:
     result = check_process("fuzzed.yaml", raw=dumped(tree).encode())
@@ -110,7 +114,7 @@ def test_a_mutated_process_file_loads_or_says_where_it_is_wrong(tree: Any) -> No
         assert_located(result.problems, "fuzzed.yaml")
 
 
-@NO_HANG
+@DEEP
 @given(st.sampled_from(PROCESS_FILES).flatmap(lambda path: spliced(path.read_text(encoding="utf-8"))))
 def test_a_spliced_process_file_loads_or_says_where_it_is_wrong(text: str) -> None:
     result = check_process("fuzzed.yaml", raw=text.encode("utf-8", "surrogatepass"))
@@ -137,13 +141,13 @@ def assert_scenario_loads_or_is_located(text: str) -> None:
             assert_located(error.problems, str(path))
 
 
-@NO_HANG
+@DEEP
 @given(st.sampled_from(sorted(SCENARIO_TREES)).flatmap(lambda name: mutated(SCENARIO_TREES[name])))
 def test_a_mutated_scenario_loads_or_says_where_it_is_wrong(tree: Any) -> None:
     assert_scenario_loads_or_is_located(dumped(tree))
 
 
-@NO_HANG
+@DEEP
 @given(st.sampled_from(SCENARIO_FILES).flatmap(lambda path: spliced(path.read_text(encoding="utf-8"))))
 def test_a_spliced_scenario_loads_or_says_where_it_is_wrong(text: str) -> None:
     assert_scenario_loads_or_is_located(text)
@@ -180,6 +184,68 @@ def test_any_form_data_is_recorded_as_valid_json_or_refused_leaving_the_instance
     recorded = engine.instance(case).latest(form.id)
     assert recorded is not None
     assert _finite(recorded.data)
+
+
+@st.composite
+def yaml_structures(draw: st.DrawFn) -> str:
+    """YAML text with the structure hostile data has: anchors and aliases nested (bombs), long
+    strings repeated by aliases, deep nesting in flow and block style, duplicate keys, YAML 1.1
+    scalars, tags; mixed with plain fields."""
+    scalars = st.sampled_from(["yes", "on", "2026-11-23", "0x1F", "1_000", "null", "~", "text"])
+    parts = [f"field_{i}: {draw(scalars)}" for i in range(draw(st.integers(0, 3)))]
+    shape = draw(st.sampled_from(["bomb", "repeated", "flow", "block", "duplicate", "tag", "plain"]))
+    width, levels = draw(st.integers(1, 12)), draw(st.integers(1, 9))
+    if shape == "bomb":
+        parts.append(f"a0: &a0 [{', '.join(['x'] * width)}]")
+        parts += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
+    elif shape == "repeated":
+        length = draw(st.sampled_from([10, 10_000, 500_000]))
+        parts.append(f"s: &s {'A' * length}")
+        parts.append(f"many: [{', '.join(['*s'] * draw(st.integers(1, 300)))}]")
+    elif shape == "flow":
+        depth = draw(st.integers(1, 2_000))
+        parts.append("deep: " + "[" * depth + "]" * depth)
+    elif shape == "block":
+        depth = draw(st.integers(1, 300))
+        parts.append("".join("  " * i + "k:\n" for i in range(depth)) + "  " * depth + "v")
+    elif shape == "duplicate":
+        parts += ["twice: 1", "twice: 2"]
+    elif shape == "tag":
+        parts.append(
+            draw(st.sampled_from(["t: !!python/object:os.system x", "t: !!binary aGk=", "t: !custom 1"]))
+        )
+    return "\n".join(parts) + "\n"
+
+
+@NO_HANG
+@given(text=yaml_structures())
+def test_command_data_of_any_yaml_structure_is_read_or_refused_quickly(text: str) -> None:
+    """What `--data` (and any HTTP body after it) reads: a mapping, or located problems, in
+    bounded time; what is read passes the engine's bounds without a traceback."""
+    started = time.perf_counter()
+    data, problems = read_data(text.encode("utf-8"), "data.yaml")
+    assert time.perf_counter() - started < 5
+    if problems:
+        assert data == {}
+        assert_located(problems, "data.yaml")
+        return
+    assert isinstance(data, dict)
+    refused, too_large = data_bounds(data)
+    assert isinstance(refused, list) and isinstance(too_large, bool)
+
+
+@NO_HANG
+@given(shared=st.integers(1, 400), depth=st.integers(0, 3_000), length=st.sampled_from([1, 1_000, 100_000]))
+def test_library_data_of_any_shape_is_bounded_without_recursion(shared: int, depth: int, length: int) -> None:
+    """Python objects handed to the engine may share values (what an alias makes) and nest deeply."""
+    value = "x" * length
+    nested: Any = [value] * shared
+    for _ in range(depth):
+        nested = {"k": nested}
+    started = time.perf_counter()
+    problems = fields_checker(R1.form("customer_profile").fields).problems({"customer_name": nested})
+    assert time.perf_counter() - started < 5
+    assert problems
 
 
 def _with_a_bad_number(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
