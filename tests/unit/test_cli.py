@@ -11,6 +11,7 @@ import pytest
 
 import engine
 from engine.cli import main
+from engine.cli.output import error, printable
 from tests.conftest import SHIPPED_PROCESSES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,3 +228,12 @@ def test_simulate_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[st
     breached = [e for e in report["timeline"] if e["type"] == "duty_breached"]
     assert ("risk_warning#2", "2026-06-24T03:00:00+00:00") in [(e["data"]["key"], e["at"]) for e in breached]
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_terminal_output_shows_control_characters_as_escapes(capsys: pytest.CaptureFixture[str]) -> None:
+    """A title with an escape sequence or a newline (YAML's "\\e" and "\\n" make them) is shown, not
+    acted on: it can neither colour the terminal nor forge a line."""
+    assert printable("plain 中文 text") == "plain 中文 text"
+    assert printable("red\x1b[31m\nforged") == "red\\x1b[31m\\nforged"
+    error("bad\rname")
+    assert capsys.readouterr().err == "sopflow: error: bad\\rname\n"
