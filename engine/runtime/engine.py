@@ -18,22 +18,29 @@ processes or machines) may share a store.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.errors import CommandRefused, DefinitionError, Reason, SopflowError, TimeError, did_you_mean
-from engine.loading.includes import unbundle
-from engine.loading.loader import check_process
+from engine.errors import CommandRefused, Reason, SopflowError, TimeError
 from engine.runtime import effects
 from engine.runtime.context import Context
 from engine.runtime.events import ENGINE, Actor, Event, EventType, iso
+from engine.runtime.guards import (
+    fingerprint,
+    refusal_data,
+    require_actor,
+    require_known,
+    require_role,
+    require_signer_role,
+    require_valid,
+)
 from engine.runtime.instance import Instance
 from engine.runtime.machine import StageMachine
 from engine.runtime.pausing import pause_or_resume
+from engine.runtime.registry import Registry
 from engine.runtime.scope import with_defaults
 from engine.runtime.store import (
     Commit,
@@ -47,7 +54,7 @@ from engine.runtime.store import (
 )
 from engine.runtime.timing import Wake, WakeKind, Wakeups
 from engine.runtime.transaction import Transaction
-from engine.runtime.validation import Checker, data_bounds, fields_checker, inputs_checker
+from engine.runtime.validation import fields_checker, inputs_checker
 from engine.spec.model import FormSpec, ProcessSpec
 from engine.time.clock import Clock, VirtualClock
 from engine.time.recurrence import occurrences
@@ -72,8 +79,7 @@ class Engine:
     def __init__(self, clock: Clock, store: Store | None = None) -> None:
         self.clock = clock
         self.store: Store = store if store is not None else MemoryStore()
-        self._specs: dict[str, dict[int, ProcessSpec]] = {}
-        self._machines: dict[tuple[str, int], StageMachine] = {}
+        self._registry = Registry(self.store)
         self._instances: dict[str, Instance] = {}
         self._unread: set[str] = set()
         """Instances `resume()` put back in service that no command, timer or query has read yet."""
@@ -91,30 +97,16 @@ class Engine:
         """Make a definition version available; new instances take the newest version of a process,
         running ones keep the version they started with. A definition read from YAML is kept in the
         store, so other engines on the store know it too."""
-        known = self._specs.get(spec.id, {}).get(spec.version)
-        if known is not None:
-            if known != spec:
-                raise SopflowError(
-                    f"{spec.id} version {spec.version} is already registered with other content"
-                )
-            return
-        if spec.text:
-            self.store.save_definition(spec.id, spec.version, spec.text)
-        self._add(spec)
-        if spec.schedule is not None and spec.version == max(self._specs[spec.id]):
+        if (
+            self._registry.add(spec)
+            and spec.schedule is not None
+            and spec.version == self._registry.newest(spec.id)
+        ):
             first = self._following(spec, self.clock.now())
             self._arm_schedule(spec.id, self.store.schedule(spec.id, first))
 
     def definition(self, process: str, version: int | None = None) -> ProcessSpec:
-        versions = self._specs.get(process, {})
-        if not versions or (version is not None and version not in versions):
-            self._read_definitions(process)
-            versions = self._specs.get(process, {})
-        if not versions or (version is not None and version not in versions):
-            known = ", ".join(sorted(self._specs)) or "none"
-            which = f"'{process}'" if version is None else f"'{process}' version {version}"
-            raise CommandRefused(Reason.UNKNOWN_PROCESS, f"no process {which} is registered (known: {known})")
-        return versions[version if version is not None else max(versions)]
+        return self._registry.definition(process, version)
 
     def definition_of(self, instance: Instance) -> ProcessSpec:
         return self.definition(instance.process, instance.version)
@@ -125,8 +117,8 @@ class Engine:
         def body(tx: Transaction) -> str:
             spec = self.definition(process)
             allowed = set(spec.start_by) or {role.id for role in spec.roles}
-            _require_role(actor, allowed, f"start {process}")
-            _require_valid(inputs_checker(spec.variables), data, f"cannot start {process}")
+            require_role(actor, allowed, f"start {process}")
+            require_valid(inputs_checker(spec.variables), data, f"cannot start {process}")
             return effects.begin(self._context(tx), spec, dict(data), parent=None)
 
         return self._command("start", process, [data], actor, key, body)
@@ -134,8 +126,8 @@ class Engine:
     def fire(self, instance: str, trigger: str, actor: Actor, *, key: str = "") -> Outcome:
         def body(tx: Transaction) -> str:
             target, spec = self._running(instance)
-            machine = self._machines[spec.id, spec.version]
-            _require_known(trigger, machine.triggers, "trigger")
+            machine = self._registry.machine(spec)
+            require_known(trigger, machine.triggers, "trigger")
             if not machine.offers(target.stage, trigger):
                 possible = sorted(e.trigger for e in spec.stage(target.stage).exits if e.trigger)
                 raise CommandRefused(
@@ -169,10 +161,10 @@ class Engine:
                 raise CommandRefused(
                     Reason.FORM_NOT_IN_STAGE, f"form '{form}' is not produced in stage '{target.stage}'"
                 )
-            _require_role(actor, set(form_spec.filled_by), f"fill in {form}")
+            require_role(actor, set(form_spec.filled_by), f"fill in {form}")
             context = self._context(tx)
             filled = with_defaults(form_spec.fields, data, context.scope(spec, target))
-            _require_valid(fields_checker(form_spec.fields), filled, f"form '{form}' is invalid")
+            require_valid(fields_checker(form_spec.fields), filled, f"form '{form}' is invalid")
             effects.record(context, spec, target, form_spec, dict(filled))
             return target.id
 
@@ -189,9 +181,9 @@ class Engine:
                 why = "needs no signatures" if not form_spec.signed_by else "has no record yet"
                 raise CommandRefused(Reason.NOTHING_TO_SIGN, f"form '{form}' {why}")
             if role:
-                _require_signer_role(actor, role, form_spec)
+                require_signer_role(actor, role, form_spec)
             roles = [r for r in form_spec.signed_by if r in actor.roles and (not role or r == role)]
-            _require_role(actor, set(roles), f"sign {form}", needed=form_spec.signed_by)
+            require_role(actor, set(roles), f"sign {form}", needed=form_spec.signed_by)
             signed = {s.role for s in latest.signatures}
             pending = [r for r in roles if r not in signed]
             if not pending:
@@ -217,12 +209,12 @@ class Engine:
 
         def body(tx: Transaction) -> str:
             target, spec = self._running(instance)
-            _require_known(event, {e.id for e in spec.events}, "event")
+            require_known(event, {e.id for e in spec.events}, "event")
             event_spec = spec.event(event)
-            _require_role(actor, set(event_spec.by), f"report {event}")
+            require_role(actor, set(event_spec.by), f"report {event}")
             context = self._context(tx)
             filled = with_defaults(event_spec.data, payload, context.scope(spec, target))
-            _require_valid(fields_checker(event_spec.data), filled, f"event '{event}' has invalid data")
+            require_valid(fields_checker(event_spec.data), filled, f"event '{event}' has invalid data")
             child: tuple[ProcessSpec, dict[str, Any]] | None = None
             if event_spec.start_child is not None:
                 child_spec = self.definition(event_spec.start_child.process)
@@ -231,7 +223,7 @@ class Engine:
                     for name, source in event_spec.start_child.inputs
                 }
                 inputs = {name: value for name, value in inputs.items() if value is not None}
-                _require_valid(inputs_checker(child_spec.variables), inputs, f"cannot start {child_spec.id}")
+                require_valid(inputs_checker(child_spec.variables), inputs, f"cannot start {child_spec.id}")
                 child = child_spec, inputs
             effects.happen(context, spec, target, event_spec, filled, child)
             return target.id
@@ -358,7 +350,7 @@ class Engine:
         return Context(tx=tx, host=self)
 
     def machine(self, spec: ProcessSpec) -> StageMachine:
-        return self._machines[spec.id, spec.version]
+        return self._registry.machine(spec)
 
     def new_instance(self, tx: Transaction, process: str) -> Instance:
         number = max(self._counter, self.store.last_number()) + 1
@@ -375,24 +367,6 @@ class Engine:
     @property
     def wakeups(self) -> Wakeups:
         return self._wakeups
-
-    def _add(self, spec: ProcessSpec) -> None:
-        self._specs.setdefault(spec.id, {})[spec.version] = spec
-        self._machines[spec.id, spec.version] = StageMachine(spec)
-
-    def _read_definitions(self, process: str) -> None:
-        """Learn the versions of `process` that other engines stored."""
-        for version, text in self.store.definitions(process).items():
-            if version in self._specs.get(process, {}):
-                continue
-            process_text, files = unbundle(text)
-            name = f"{process} version {version} (stored)"
-            result = check_process(
-                name, raw=process_text.encode("utf-8"), files=files if files is not None else {}
-            )
-            if result.spec is None:
-                raise DefinitionError(result.problems)
-            self._add(result.spec)
 
     def _adopt(self, instance: Instance) -> Instance:
         self._unread.discard(instance.id)
@@ -415,7 +389,7 @@ class Engine:
 
     @staticmethod
     def _form(spec: ProcessSpec, form: str) -> FormSpec:
-        _require_known(form, {f.id for f in spec.forms}, "form")
+        require_known(form, {f.id for f in spec.forms}, "form")
         return spec.form(form)
 
     def _command(
@@ -427,16 +401,16 @@ class Engine:
         key: str,
         body: Callable[[Transaction], str],
     ) -> Outcome:
-        _require_actor(actor)  # refused unrecorded: its id is not fit for the journal
+        require_actor(actor)  # refused unrecorded: its id is not fit for the journal
         now = self.clock.now()
         self._fire_due(now, move_clock=False, inclusive=False)  # a command at t precedes t's timers
-        fingerprint = stored_key = ""
+        command_print = stored_key = ""
         if key:
             stored_key = command_key(actor.id, key)
-            fingerprint = _fingerprint(name, target, args, actor)
+            command_print = fingerprint(name, target, args, actor)
             seen = self.store.command(stored_key)
             if seen is not None:
-                return self._repeat_or_refuse(seen, fingerprint, name, target, actor, key)
+                return self._repeat_or_refuse(seen, command_print, name, target, actor, key)
         tx = Transaction(now, actor, key)
         remembered: StoredCommand | None = None  # only a keyed command is remembered
         try:
@@ -449,7 +423,7 @@ class Engine:
             self._roll_back(tx)
             if key:
                 remembered = StoredCommand(
-                    key=stored_key, fingerprint=fingerprint, result=_refusal_data(refusal)
+                    key=stored_key, fingerprint=command_print, result=refusal_data(refusal)
                 )
             self._record_refusal(name, target, actor, key, refusal, remembered)
             raise
@@ -466,7 +440,7 @@ class Engine:
             raise
         if key:
             result = {"instance": instance_id, "events": [[e.instance, e.sequence] for e in tx.events]}
-            remembered = StoredCommand(key=stored_key, fingerprint=fingerprint, result=result)
+            remembered = StoredCommand(key=stored_key, fingerprint=command_print, result=result)
         try:
             self._commit(tx, remembered)
         except ConflictError:
@@ -474,17 +448,17 @@ class Engine:
             if seen is None:
                 raise
             # the same command raced this one and won: answer as it was answered
-            return self._repeat_or_refuse(seen, fingerprint, name, target, actor, key)
+            return self._repeat_or_refuse(seen, command_print, name, target, actor, key)
         outcome = Outcome(instance_id, tuple(tx.events))
         self._fire_due(now, move_clock=False, inclusive=False)  # what it made overdue breaches at once
         return outcome
 
     def _repeat_or_refuse(
-        self, seen: StoredCommand, fingerprint: str, name: str, target: str, actor: Actor, key: str
+        self, seen: StoredCommand, printed: str, name: str, target: str, actor: Actor, key: str
     ) -> Outcome:
         """A key used before by this actor: the first answer again, or a refusal when it was used
         for another command."""
-        if seen.fingerprint == fingerprint:
+        if seen.fingerprint == printed:
             return self._repeat(seen)
         refusal = CommandRefused(Reason.KEY_REUSED, f"idempotency key '{key}' was used for another command")
         self._record_refusal(name, target, actor, "", refusal, None)
@@ -507,7 +481,7 @@ class Engine:
         refusal: CommandRefused,
         remembered: StoredCommand | None,
     ) -> None:
-        data = {"command": name, "target": target, **_refusal_data(refusal)}
+        data = {"command": name, "target": target, **refusal_data(refusal)}
         try:
             instance: Instance | None = self.instance(target) if name != "start" else None
         except CommandRefused:
@@ -702,78 +676,5 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _refusal_data(refusal: CommandRefused) -> dict[str, Any]:
-    return {"reason": refusal.reason.value, "message": refusal.message, "details": list(refusal.details)}
-
-
-def _require_role(actor: Actor, allowed: set[str], action: str, needed: Iterable[str] = ()) -> None:
-    if not actor.roles & allowed:
-        names = ", ".join(sorted(needed or allowed))
-        held = ", ".join(sorted(actor.roles)) or "no role"
-        raise CommandRefused(
-            Reason.ROLE_NOT_ALLOWED, f"{actor.id} ({held}) may not {action}; allowed: {names}"
-        )
-
-
-def _require_signer_role(actor: Actor, role: str, form: FormSpec) -> None:
-    """Signing "as" a role: the form must ask for it and the actor must hold it."""
-    if role not in form.signed_by:
-        raise CommandRefused(
-            Reason.ROLE_NOT_ALLOWED,
-            f"{form.id} is not signed as {role}; it is signed by {', '.join(form.signed_by)}",
-        )
-    if role not in actor.roles:
-        held = ", ".join(sorted(actor.roles)) or "no role"
-        raise CommandRefused(
-            Reason.ROLE_NOT_ALLOWED,
-            f"{actor.id} ({held}) does not hold the role {role} and cannot sign as it",
-        )
-
-
-MAX_ID = 200
 CLAIM_BATCH = 50
 MAX_BACKOFF = timedelta(hours=1)
-
-
-def _require_actor(actor: Actor) -> None:
-    """Who acts is written to the journal and shown on terminals: a printable id of bounded length
-    that is not the engine's own, and roles alike."""
-    for what, text in (("actor id", actor.id), *(("role", role) for role in sorted(actor.roles))):
-        if not text or len(text) > MAX_ID or not text.isprintable() or text != text.strip():
-            shown = repr(text[:40]) + ("…" if len(text) > 40 else "")
-            raise CommandRefused(
-                Reason.INVALID_ACTOR,
-                f"the {what} {shown} is not usable: 1 to {MAX_ID} printable characters, "
-                "no control characters, no surrounding spaces",
-            )
-    if actor.id == ENGINE.id:
-        raise CommandRefused(
-            Reason.INVALID_ACTOR, f"'{ENGINE.id}' is the engine's own id; an actor needs another"
-        )
-
-
-def _fingerprint(name: str, target: str, args: list[Any], actor: Actor) -> str:
-    """What makes two keyed commands the same command; data too large for that is refused."""
-    for arg in args:
-        if isinstance(arg, Mapping):
-            problems, too_large = data_bounds(arg)
-            if too_large:
-                raise CommandRefused(Reason.INVALID_DATA, f"cannot {name}", problems)
-    return json.dumps(
-        [name, target, args, sorted(actor.roles)], sort_keys=True, default=str, ensure_ascii=False
-    )
-
-
-def _require_valid(checker: Checker, data: Mapping[str, Any], message: str) -> None:
-    """Data that is not a mapping at all (a list, a number, None from a caller's JSON) is refused like
-    any other invalid data, with the schema's own words."""
-    found = checker.problems(dict(data) if isinstance(data, Mapping) else data)
-    if found:
-        raise CommandRefused(Reason.INVALID_DATA, message, found)
-
-
-def _require_known(name: str, known: set[str], what: str) -> None:
-    if name not in known:
-        raise CommandRefused(
-            Reason.UNKNOWN_NAME, f"no {what} '{name}' in this process{did_you_mean(name, sorted(known))}"
-        )
