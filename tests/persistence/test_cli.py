@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from engine.cli import main
 from engine.persistence import StoreError, open_store
 from engine.runtime import effects
 from engine.runtime.engine import Engine
+from engine.runtime.events import instant
 from engine.time.clock import VirtualClock
 from tests.persistence.conftest import TICKET
 from tests.persistence.test_crash import SPEC
@@ -118,7 +120,9 @@ def test_overdue_duties_and_a_worker_that_catches_up(store: str, capsys: pytest.
         ["ticket-1", "#4", "2026-11-20", "11:00:00"],
         ["ticket-2", "#4", "2026-11-20", "11:30:00"],
     ]
-    assert '"fired_at": "2026-11' in out and out.rstrip().endswith("worker stopped")
+    fired = [instant(m) for m in re.findall(r'"fired_at": "([^"]+)"', out)]
+    assert len(fired) == 4 and all(f > at("2026-11-20 11:30") for f in fired)  # two breaches, two escalations
+    assert out.rstrip().endswith("worker stopped")
     _, out, _ = sopflow(capsys, "run", "list", "--running", "--json", "--store", store)
     assert [(i["id"], i["next_due"]) for i in json.loads(out)] == [("ticket-1", None), ("ticket-2", None)]
 

@@ -53,6 +53,14 @@ SEED_PROCESSES = (
 )
 
 
+def due_set_at(instance: Instance, duty: Duty) -> datetime:
+    """When the duty's due instant was last set: when it opened, or when a changed input or a
+    resumed clock moved it (a due moved into the past is breached at that instant)."""
+    moving = (EventType.DUTY_DUE_CHANGED, EventType.DUTY_RESUMED)
+    moved = (e.at for e in instance.journal if e.type in moving and e.data["key"] == duty.key)
+    return max(moved, default=duty.opened_at)
+
+
 def ended_by_a_timer(instance: Instance, duty: Duty) -> bool:
     return any(
         e.type is EventType.DUTY_CANCELLED and e.data["key"] == duty.key and e.actor == ENGINE.id
@@ -237,8 +245,8 @@ class EngineLaws(RuleBasedStateMachine):
                 ):
                     continue  # the timers of one instant fire in the order they were set
                 assert (duty.breached_at is not None) == (duty.due < end), (duty, end)
-                if duty.breached_at is not None:  # at its due instant, or at once if created too late
-                    assert duty.breached_at == max(duty.due, duty.opened_at)
+                if duty.breached_at is not None:  # at its due instant, or at once if set too late
+                    assert duty.breached_at == max(duty.due, due_set_at(instance, duty))
             for entry in instance.journal:
                 if entry.type is EventType.DUTY_BREACHED:
                     breached = instance.duties[entry.data["key"]]
