@@ -16,13 +16,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from engine.cli.definitions import check_all, expand
 from engine.cli.output import calendar_notes, cannot_run, error, printable, red
 from engine.errors import CommandRefused, DefinitionError, SopflowError
-from engine.loading.yaml_source import MAX_BYTES, read_data
+from engine.loading.yaml_source import MAX_BYTES, read_bounded, read_data
 from engine.persistence import SqlStore, StoreError, open_store, store_location
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
@@ -411,17 +410,13 @@ def _data(args: Any) -> dict[str, Any]:
     if not args.data:
         return {}
     name = "stdin" if args.data == "-" else args.data
-    try:
-        if args.data == "-":
-            given = getattr(sys.stdin, "buffer", sys.stdin).read(MAX_BYTES + 1)
-            raw = given.encode("utf-8") if isinstance(given, str) else given
-        else:
-            with Path(args.data).open("rb") as stream:
-                raw = stream.read(MAX_BYTES + 1)  # a larger input is refused, not read whole
-    except OSError as failure:
-        raise SopflowError(f"cannot read {name}: {failure.strerror}") from failure
-    except ValueError as failure:  # a name no file can have (a NUL character)
-        raise SopflowError(f"cannot read {name!r}: {failure}") from failure
+    if args.data == "-":
+        given = getattr(sys.stdin, "buffer", sys.stdin).read(MAX_BYTES + 1)
+        raw = given.encode("utf-8") if isinstance(given, str) else given
+    else:
+        raw = read_bounded(args.data)
+        if isinstance(raw, str):
+            raise SopflowError(f"{name}: {raw}")
     data, problems = read_data(raw, name)
     if problems:
         raise DefinitionError(problems)

@@ -134,7 +134,7 @@ class Context:
                 line=line,
                 column=column,
                 path=path,
-                message=f"in {what} '{text}': {error.message}",
+                message=f"in {what} '{excerpt(text)}': {error.message}",
             )
         )
 
@@ -170,3 +170,8 @@ class Context:
     def form_fields(self, form_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.section("forms").get(form_id, {}).get("fields", {})
         return result
+
+
+def excerpt(text: str, limit: int = 80) -> str:
+    """`text` short enough to quote in a message: the column already points at the place."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -17,7 +17,7 @@ from engine.errors import Problem
 from engine.loading.checks import check_calendar
 from engine.loading.context import Context
 from engine.loading.schema import schema_problems
-from engine.loading.yaml_source import Source, read_yaml
+from engine.loading.yaml_source import Source, read_bounded, read_yaml
 
 _BUNDLE = "sopflow_bundle"
 
@@ -26,7 +26,7 @@ def read_calendar(name: str, content: bytes | None = None) -> tuple[Source, str,
     """A calendar file (its `content`, else read from the disk), its text, and every problem in it,
     checked as the `calendar` of a process file is."""
     if content is None:
-        content_or_reason = _bytes(name)
+        content_or_reason = read_bounded(name)
         if isinstance(content_or_reason, str):
             return (
                 Source(name),
@@ -57,18 +57,8 @@ def named_calendar(
             return "the stored definition lacks it"
         return read_calendar(reference, files[reference].encode("utf-8"))
     name = os.path.normpath(Path(process_path).parent / reference)
-    content = _bytes(name)
+    content = read_bounded(name)
     return content if isinstance(content, str) else read_calendar(name, content)
-
-
-def _bytes(name: str) -> bytes | str:
-    """A file's bytes, or why they cannot be read."""
-    try:
-        return Path(name).read_bytes()
-    except OSError as error:
-        return f"cannot read: {error.strerror}"
-    except ValueError as error:
-        return f"cannot read: {error}"
 
 
 def bundle(text: str, files: Mapping[str, str]) -> str:

@@ -20,7 +20,7 @@ from engine.loading.pruning import pruned
 from engine.loading.schema import schema_problems
 from engine.loading.table_checks import check_metrics, check_tables
 from engine.loading.value_checks import check_values
-from engine.loading.yaml_source import Source, read_yaml, top_level_text
+from engine.loading.yaml_source import Source, read_bounded, read_yaml, top_level_text
 from engine.spec.model import ProcessSpec
 
 PROCESS_SCHEMA = "process.schema.json"
@@ -54,15 +54,10 @@ def read_source(path: str | Path, schema: str = "", raw: bytes | None = None) ->
 
 
 def _read(name: str) -> bytes | Problem:
-    """A file's bytes, or why they cannot be read: no such file, a folder, or a name no file can
-    have (one with a NUL character)."""
-    try:
-        return Path(name).read_bytes()
-    except OSError as error:
-        reason = error.strerror
-    except ValueError as error:
-        reason = str(error)
-    return Problem(file=name, line=1, column=1, path=(), message=f"cannot read: {reason}")
+    content = read_bounded(name)
+    if isinstance(content, str):
+        return Problem(file=name, line=1, column=1, path=(), message=content)
+    return content
 
 
 def check_process(
@@ -121,8 +116,6 @@ def load_process(path: str | Path, known_processes: Iterable[str] | None = None)
 
 def sibling_process_ids(path: str | Path) -> set[str]:
     """Ids of the process files next to `path`, so a child reference can be checked against them."""
-    ids = (
-        top_level_text(candidate.read_bytes(), "id")
-        for candidate in Path(path).resolve().parent.glob("*.yaml")
-    )
+    contents = (read_bounded(str(candidate)) for candidate in Path(path).resolve().parent.glob("*.yaml"))
+    ids = (top_level_text(content, "id") for content in contents if isinstance(content, bytes))
     return {found for found in ids if found}

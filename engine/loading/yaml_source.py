@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
@@ -25,6 +26,19 @@ MAX_VALUES = 200_000
 MAX_CHARACTERS = 8 * 1024 * 1024
 """Characters of text once aliases are expanded: a 1 MB string repeated by 200 aliases is 200 MB."""
 MAX_DEPTH = 64
+
+
+def read_bounded(name: str) -> bytes | str:
+    """A file's bytes, at most one more than `MAX_BYTES` (so a larger file is refused, never read
+    whole), or why it cannot be read: no such file, a folder, a name no file can have (a NUL)."""
+    try:
+        with FilePath(name).open("rb") as stream:
+            return stream.read(MAX_BYTES + 1)
+    except OSError as error:
+        return f"cannot read: {error.strerror}"
+    except ValueError as error:
+        return f"cannot read: {error}"
+
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -92,9 +106,7 @@ def read_yaml(raw: bytes | str, file: str) -> tuple[Source, list[Problem]]:
 
     size = len(raw.encode() if isinstance(raw, str) else raw)
     if size > MAX_BYTES:
-        return fail(
-            f"the file is too large ({size / 1048576:.1f} MiB); the limit is {MAX_BYTES // 1048576} MiB"
-        )
+        return fail(f"the file is too large: the limit is {MAX_BYTES // 1048576} MiB")
     if isinstance(raw, bytes):
         if b"\x00" in raw:
             return fail("this is a binary file, not YAML text")

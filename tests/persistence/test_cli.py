@@ -163,7 +163,7 @@ EXPANDS = "the document expands to more than"
             ALIASED_MEGABYTE,
             f"2:36: {EXPANDS} 8 Mi characters of text (aliases included); refusing to read it",
         ),
-        ("subject: " + "A" * 3_000_000, "1:1: the file is too large (2.0 MiB); the limit is 2 MiB"),
+        ("subject: " + "A" * 3_000_000, "1:1: the file is too large: the limit is 2 MiB"),
         ("subject: one\nsubject: two", "2:1: duplicate key 'subject' (first defined at line 1) [subject]"),
         ("- subject: a list", "1:1: the data must be a mapping of names to values, not a list"),
     ],

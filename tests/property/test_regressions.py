@@ -82,7 +82,7 @@ def test_a_duty_created_after_its_deadline_is_breached_at_once_and_says_when_it_
         (["run", "list", "--store", "\x00"], "sopflow: error: store \\x00: embedded null byte"),
         (
             ["run", "start", "ticket", "--data", "\x00", "--store", "{store}", "--actor", "a", "--role", "b"],
-            "sopflow: error: cannot read '\\x00': embedded null byte",
+            "sopflow: error: \\x00: cannot read: embedded null byte",
         ),
     ],
 )

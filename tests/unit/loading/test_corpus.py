@@ -12,7 +12,7 @@ import pytest
 
 from engine.errors import DefinitionError
 from engine.loading.loader import check_process, load_process
-from engine.loading.yaml_source import MAX_BYTES, MAX_DEPTH
+from engine.loading.yaml_source import MAX_BYTES, MAX_DEPTH, read_bounded
 
 CORPUS = sorted((Path(__file__).parents[2] / "corpus").glob("*.yaml"))
 
@@ -71,7 +71,18 @@ def test_alias_bomb(tmp_path: Path) -> None:
 
 def test_many_megabytes(tmp_path: Path) -> None:
     content = b"id: big\ndescription: " + b"x" * (MAX_BYTES + 1) + b"\n"
-    assert hostile(tmp_path, content) == ["1:1: the file is too large (2.0 MiB); the limit is 2 MiB"]
+    assert hostile(tmp_path, content) == ["1:1: the file is too large: the limit is 2 MiB"]
+
+
+def test_a_huge_file_is_refused_without_being_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as stream:
+        stream.truncate(4 * 1024**3)  # sparse: 4 GiB that take no disk
+    assert len(read_bounded(str(path))) == MAX_BYTES + 1
+    problems = check_process(path).problems
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (1, 1, "the file is too large: the limit is 2 MiB")
+    ]
 
 
 def test_deep_nesting(tmp_path: Path) -> None:
@@ -107,3 +118,15 @@ def test_scalar_root(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     result = check_process(tmp_path / "nope.yaml")
     assert [p.message for p in result.problems] == ["cannot read: No such file or directory"]
+
+
+def test_a_long_condition_is_quoted_in_part(tmp_path: Path) -> None:
+    """A 1.8 MB condition once came back quoted whole in its message; the column points at the place."""
+    ticket = (Path(__file__).parents[2] / "persistence" / "ticket.yaml").read_text(encoding="utf-8")
+    condition = " or ".join(["subject == 'a'"] * 800)
+    content = ticket.replace(
+        "        on_record: answer\n", f'        on_record: answer\n        when: "{condition}"\n'
+    )
+    assert hostile(tmp_path, content.encode()) == [
+        f"33:10016: in condition '{condition[:79]}…': the expression is too long: at most 10,000 characters"
+    ]
