@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from engine.cli.output import error, green, printable, red
+from engine.cli.output import add_language_option, error, green, printable, red
 from engine.errors import Problem
 from engine.loading.loader import LoadResult, check_process, sibling_process_ids
 from engine.spec.model import ProcessSpec
@@ -38,6 +38,7 @@ def register(commands: Any) -> None:
     graph.add_argument("path", metavar="PATH", help="a process file")
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid", help="graph language")
     graph.add_argument("--no-duties", action="store_true", help="leave duties out")
+    add_language_option(graph)
     graph.set_defaults(run=run_graph)
 
     docs = commands.add_parser(
@@ -49,6 +50,7 @@ def register(commands: Any) -> None:
     docs.add_argument("path", metavar="PATH", help="a process file")
     docs.add_argument("--format", choices=("md", "html"), default="md", help="output format (default md)")
     docs.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    add_language_option(docs)
     docs.set_defaults(run=run_docs)
 
 
@@ -125,25 +127,29 @@ def load_one(path: str) -> ProcessSpec | None:
 
 
 def run_graph(args: argparse.Namespace) -> int:
+    from engine.locale import words
     from engine.render.graph import to_dot, to_mermaid
 
     spec = load_one(args.path)
     if spec is None:
         return 1
     render = to_mermaid if args.format == "mermaid" else to_dot
-    sys.stdout.write(render(spec, duties=not args.no_duties))
+    sys.stdout.write(render(spec, words(args.lang or spec.locale), duties=not args.no_duties))
     return 0
 
 
 def run_docs(args: argparse.Namespace) -> int:
+    from engine.locale import words
     from engine.render.document import to_html, to_markdown
     from engine.render.handbook import handbook
+    from engine.render.words import title_of
 
     spec = load_one(args.path)
     if spec is None:
         return 1
-    blocks = handbook(spec)
-    text = to_markdown(blocks) if args.format == "md" else to_html(blocks, spec.title)
+    w = words(args.lang or spec.locale)
+    blocks = handbook(spec, w)
+    text = to_markdown(blocks) if args.format == "md" else to_html(blocks, title_of(spec, w), w.code)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

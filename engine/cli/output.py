@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from engine.errors import DefinitionError, SopflowError
 
@@ -62,3 +62,13 @@ def cannot_run(failure: SopflowError) -> int:
     else:
         error(str(failure))
     return 2
+
+
+def add_language_option(parser: Any) -> None:
+    from engine.locale import LANGUAGES
+
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the language of the output (default: the process's own, its `locale`)",
+    )

@@ -22,17 +22,12 @@ from engine.cli.definitions import check_all, expand
 from engine.cli.output import calendar_notes, cannot_run, error, printable, red
 from engine.errors import CommandRefused, DefinitionError, SopflowError
 from engine.loading.yaml_source import MAX_BYTES, read_bounded, read_data
-from engine.persistence import SqlStore, StoreError, open_store, store_location
+from engine.persistence import STORE_HELP, SqlStore, StoreError, open_store, store_location
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
 from engine.runtime.store import ConflictError, Summary
 from engine.time.calendar import zone
 from engine.time.clock import SystemClock
-
-STORE_HELP = (
-    "the store: a SQLite file or a postgresql:// URL (default: $SOPFLOW_STORE, else 'store' in "
-    "./sopflow.toml, else ./sopflow.db)"
-)
 
 
 def register(commands: Any) -> None:
@@ -80,6 +75,7 @@ def register(commands: Any) -> None:
     state.add_argument("--running", action="store_true", help="only running instances")
     state.add_argument("--finished", action="store_true", help="only finished instances")
     overdue = action("overdue", _overdue, "open duties past their deadline, most overdue first")
+    overdue.add_argument("--role", default="", help="only the duties of this role")
     incidents = action(
         "incidents", _incidents, "instances with an open incident: what failed, when it is retried"
     )
@@ -265,18 +261,18 @@ _WORKER_SHOWS = (
 
 
 def _list(args: Any) -> int:
-    with _store(args) as store:
+    with _engine(args) as engine:
         rows = [
             s
-            for s in store.summaries()
+            for s in engine.store.summaries()
             if (not args.process or s.process == args.process)
             and (not args.stage or s.stage == args.stage)
             and not (args.running and s.finished)
             and not (args.finished and not s.finished)
         ]
-    if args.json:
-        print(json.dumps([_summary_json(s) for s in rows], ensure_ascii=False, indent=2))
-        return 0
+        if args.json:
+            print(json.dumps([_summary_json(engine, s) for s in rows], ensure_ascii=False, indent=2))
+            return 0
     for s in rows:
         state = (
             "finished" if s.finished else f"next due {s.next_due.isoformat()}" if s.next_due else "running"
@@ -295,29 +291,31 @@ def _overdue(args: Any) -> int:
             if summary.finished:
                 continue
             instance = engine.instance(summary.id)
-            spec = engine.definition_of(instance)
+            tz = zone(engine.definition_of(instance).calendar.timezone)
             for duty in instance.open_duties():
-                if duty.due <= now:
-                    late.append((duty.due, instance.id, duty.key, duty.role, spec.calendar.timezone))
+                if duty.due <= now and args.role in ("", duty.role):
+                    late.append((duty.due, instance.id, duty.key, duty.role, tz))
         late.sort()
     if args.json:
-        rows = [{"instance": i, "duty": k, "role": r, "due": d.isoformat()} for d, i, k, r, _ in late]
+        rows = [
+            {"instance": i, "duty": k, "role": r, "due": d.astimezone(tz).isoformat()}
+            for d, i, k, r, tz in late
+        ]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    for due, instance_id, key, role, timezone in late:
-        print(
-            f"{instance_id:<32} {key:<28} {role:<20} due {_local(due, timezone)}  ({_hours(now - due)} late)"
-        )
-    print(f"{len(late)} overdue duties", file=sys.stderr)
+    for due, instance_id, key, role, tz in late:
+        local = due.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        print(f"{instance_id:<32} {key:<28} {role:<20} due {local}  ({_hours(now - due)} late)")
+    print(f"{len(late)} overdue {'duty' if len(late) == 1 else 'duties'}", file=sys.stderr)
     return 0
 
 
 def _incidents(args: Any) -> int:
-    with _store(args) as store:
-        rows = [s for s in store.summaries() if s.incident]
-    if args.json:
-        print(json.dumps([_summary_json(s) for s in rows], ensure_ascii=False, indent=2))
-        return 0
+    with _engine(args) as engine:
+        rows = [s for s in engine.store.summaries() if s.incident]
+        if args.json:
+            print(json.dumps([_summary_json(engine, s) for s in rows], ensure_ascii=False, indent=2))
+            return 0
     for s in rows:
         retry = f"retried {s.next_due.isoformat()}" if s.next_due else "not retried"
         print(printable(f"{s.id:<32} {retry}  {s.incident}"))
@@ -445,5 +443,11 @@ def _hours(delta: Any) -> str:
     return f"{minutes // 60} h {minutes % 60:02} min" if minutes >= 60 else f"{minutes} min"
 
 
-def _summary_json(summary: Summary) -> dict[str, Any]:
-    return {**asdict(summary), "next_due": summary.next_due.isoformat() if summary.next_due else None}
+def _summary_json(engine: Engine, summary: Summary) -> dict[str, Any]:
+    """An instance's summary, its next deadline in the timezone of its process."""
+    next_due = summary.next_due
+    if next_due is not None:
+        next_due = next_due.astimezone(
+            zone(engine.definition(summary.process, summary.version).calendar.timezone)
+        )
+    return {**asdict(summary), "next_due": next_due.isoformat() if next_due else None}

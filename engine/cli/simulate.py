@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.definitions import expand
-from engine.cli.output import cannot_run, error, green, lines_out, printable, red
+from engine.cli.output import add_language_option, cannot_run, error, green, lines_out, printable, red
 from engine.errors import SopflowError
+from engine.locale import Words
 from engine.persistence.sqlite import SqliteStore
 from engine.simulation.runner import Simulation, simulate
 from engine.simulation.scenario import load_scenario
-from engine.simulation.timeline import as_json, failure_lines, lines, summary
+from engine.simulation.timeline import as_json, failure_lines, language, lines, summary
 
 SIMULATION_STORE = "simulation.db"
 PURPOSE = "simulation"
@@ -32,9 +33,14 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "paths", nargs="+", metavar="SCENARIO", help="scenario files or folders of *.yaml files"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON document per scenario instead")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document instead: {ok, scenarios: [...]} (schemas/simulation.schema.json)",
+    )
     parser.add_argument("--html", metavar="FILE", help="also write an HTML report with a timeline chart")
     parser.add_argument("--quiet", "-q", action="store_true", help="only the summary and failures")
+    add_language_option(parser)
     parser.add_argument(
         "--store",
         default=SIMULATION_STORE,
@@ -64,15 +70,15 @@ def run_simulate(args: Any) -> int:
         error("no scenario files found")
         return 2
     if args.json:
-        documents = [as_json(s) for s in results]
-        print(json.dumps(documents[0] if len(documents) == 1 else documents, ensure_ascii=False, indent=2))
+        document = {"ok": not any(s.failures for s in results), "scenarios": [as_json(s) for s in results]}
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         for simulation in results:
-            _print(simulation, quiet=args.quiet)
+            _print(simulation, language(simulation, args.lang), quiet=args.quiet)
     if args.html:
         from engine.simulation.report import html_report
 
-        Path(args.html).write_text(html_report(results), encoding="utf-8")
+        Path(args.html).write_text(html_report(results, args.lang), encoding="utf-8")
     return 1 if any(s.failures for s in results) else 0
 
 
@@ -94,17 +100,19 @@ def simulation_store(path: str) -> SqliteStore:
     return store
 
 
-def _print(simulation: Simulation, *, quiet: bool) -> None:
+def _print(simulation: Simulation, w: Words, *, quiet: bool) -> None:
     scenario = simulation.scenario
     rules = f"  [{', '.join(scenario.rules)}]" if scenario.rules else ""
     lines_out([f"== {scenario.title}{rules}", f"   {scenario.path}"])
     if not quiet:
-        lines_out(lines(simulation))
-    lines_out(summary(simulation))
+        lines_out(lines(simulation, w))
+    lines_out(summary(simulation, w))
     passed = sum(1 for c in simulation.checks if c.ok)
-    failed = failure_lines(simulation)
-    verdict = red(f"{len(failed)} failed", sys.stdout) if failed else green("all hold", sys.stdout)
-    print(f"expectations: {passed} passed, {verdict}")
+    failed = failure_lines(simulation, w)
+    verdict = (
+        red(w.t("{n} failed", n=len(failed)), sys.stdout) if failed else green(w.t("all hold"), sys.stdout)
+    )
+    print(w.t("expectations: {passed} passed, {verdict}", passed=passed, verdict=verdict))
     for line in failed:
         print(red("✗ ", sys.stdout) + "\n".join(printable(part) for part in line.split("\n")))
     print()

@@ -13,8 +13,8 @@ import argparse
 from typing import Any
 
 from engine.cli.output import error, printable
-from engine.cli.run import STORE_HELP, guarded
-from engine.persistence import open_store, store_location
+from engine.cli.run import guarded
+from engine.persistence import STORE_HELP, open_store, store_location
 
 
 def register(commands: Any) -> None:

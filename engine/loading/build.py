@@ -50,6 +50,7 @@ def build_process(data: dict[str, Any], path: str) -> ProcessSpec:
         version=data["version"],
         title=data["title"],
         title_en=data.get("title_en", ""),
+        locale=data.get("locale", "en"),
         description=data.get("description", ""),
         source=data.get("source", ""),
         path=path,
@@ -119,6 +120,7 @@ def _variable(name: str, body: dict[str, Any]) -> VariableSpec:
         input=body.get("input", "none"),
         derive_table=derive["table"] if isinstance(derive, dict) else "",
         derive=parse_expression(derive) if isinstance(derive, str) else None,
+        value_titles=tuple(body.get("value_titles", {}).items()),
         **_texts(body),
     )
 
@@ -130,6 +132,7 @@ def _fields(fields: dict[str, Any]) -> tuple[FieldSpec, ...]:
             schema_json=_canonical(v["schema"]),
             required=v.get("required", True),
             default=parse_expression(v["default"]) if "default" in v else None,
+            value_titles=tuple(v.get("value_titles", {}).items()),
             **_texts(v),
         )
         for k, v in fields.items()

@@ -73,17 +73,37 @@ def check_calendar(ctx: Context, calendar: dict[str, Any], path: Path) -> None:
 
 
 def check_json_schemas(ctx: Context) -> None:
+    """Every variable's and field's schema against the meta-schema, and the titles of its values."""
     places: list[tuple[Path, dict[str, Any]]] = [
-        (("variables", name, "schema"), body["schema"]) for name, body in ctx.section("variables").items()
+        (("variables", name), body) for name, body in ctx.section("variables").items()
     ]
     for section, key in (("forms", "fields"), ("events", "data")):
         for owner, body in ctx.section(section).items():
             for name, field_body in body.get(key, {}).items():
-                places.append(((section, owner, key, name, "schema"), field_body["schema"]))
-    for path, schema in places:
-        error = _schema_error(json.dumps(schema, sort_keys=True))
+                places.append(((section, owner, key, name), field_body))
+    for path, body in places:
+        error = _schema_error(json.dumps(body["schema"], sort_keys=True))
         if error is not None:
-            ctx.add((*path, *error[0]), f"not a valid JSON Schema: {error[1]}")
+            ctx.add((*path, "schema", *error[0]), f"not a valid JSON Schema: {error[1]}")
+        elif "value_titles" in body:
+            _check_value_titles(ctx, path, body["schema"], body["value_titles"])
+
+
+def _check_value_titles(ctx: Context, path: Path, schema: dict[str, Any], titles: dict[str, str]) -> None:
+    """Titles only for values the schema allows: its `enum`, or the `enum` of its list items."""
+    items = schema.get("items") if schema.get("type") == "array" else None
+    allowed = (items if isinstance(items, dict) else schema).get("enum")
+    for value in titles:
+        if not isinstance(allowed, list):
+            ctx.add((*path, "value_titles"), "value titles need a schema with an enum of the allowed values")
+            return
+        if value not in [str(a) for a in allowed]:
+            choices = ", ".join(str(a) for a in allowed)
+            ctx.add(
+                (*path, "value_titles", value),
+                f"'{value}' is not an allowed value (allowed: {choices})",
+                key=True,
+            )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -16,6 +16,10 @@ from engine.persistence.sql import SqlStore, StoreError
 DEFAULT_LOCATION = "sopflow.db"
 ENVIRONMENT = "SOPFLOW_STORE"
 CONFIG = "sopflow.toml"
+STORE_HELP = (
+    "the store: a SQLite file or a postgresql:// URL (default: $SOPFLOW_STORE, else 'store' in "
+    "./sopflow.toml, else ./sopflow.db)"
+)
 
 
 def store_location(option: str | None = None) -> str:

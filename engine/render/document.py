@@ -30,15 +30,23 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class Bars:
-    """Counts to compare at a glance: a bar chart in HTML, a table with text bars in Markdown."""
+    """Figures to compare at a glance: (label, value, the value as text). A bar chart with its
+    values and a scale in HTML; a table with text bars in Markdown. Shares (`percent`) are drawn
+    on a scale of 0 to 100%."""
 
-    items: tuple[tuple[str, float], ...]
+    items: tuple[tuple[str, float, str], ...]
+    header: tuple[str, str]
+    """What the labels are and what the values are, for the Markdown table."""
+    percent: bool = False
+
+    @property
+    def top(self) -> float:
+        return 1.0 if self.percent else max((value for _, value, _ in self.items), default=0) or 1
 
     def table(self) -> Table:
-        top = max((value for _, value in self.items), default=0) or 1
         return Table(
-            ("", "", ""),
-            tuple((label, f"{value:g}", "█" * round(20 * value / top)) for label, value in self.items),
+            (*self.header, ""),
+            tuple((label, text, "█" * round(20 * value / self.top)) for label, value, text in self.items),
         )
 
 
@@ -67,8 +75,9 @@ def _row(cells: tuple[str, ...]) -> str:
 
 
 _STYLE = """
-body { font-family: system-ui, "Noto Sans CJK SC", sans-serif; max-width: 72rem; margin: 2rem auto;
-       padding: 0 1rem; color: #1d2330; line-height: 1.5; }
+body { font-family: system-ui, "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
+       sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; line-height: 1.5; }
+svg text { font-size: 12px; fill: #2d3748; }
 h1 { border-bottom: 2px solid #2b6cb0; padding-bottom: .3rem; }
 h2 { margin-top: 2.5rem; color: #2b6cb0; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .92rem; }
@@ -77,7 +86,7 @@ th { background: #edf2f7; }
 """
 
 
-def to_html(blocks: list[Block], title: str) -> str:
+def to_html(blocks: list[Block], title: str, lang: str) -> str:
     body: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):
@@ -97,22 +106,47 @@ def to_html(blocks: list[Block], title: str) -> str:
             )
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
     return (
-        '<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
 
 
+BAR_LEFT = 220
+BAR_WIDTH = 400
+
+
 def _svg_bars(block: Bars) -> str:
-    top = max((value for _, value in block.items), default=0) or 1
-    rows = []
-    for index, (label, value) in enumerate(block.items):
-        y = index * 24
-        width = 400 * value / top
-        rows.append(
-            f'<text x="0" y="{y + 16}">{html.escape(label)}</text>'
-            f'<rect class="bar" x="200" y="{y + 4}" width="{width:.1f}" height="16" fill="#2b6cb0"/>'
-            f'<text x="{206 + width:.1f}" y="{y + 16}">{value:g}</text>'
+    """Bars on a scale from zero, with ticks at round numbers and each bar's value beside it."""
+    top = block.top
+    ticks = _ticks(top, block.percent)
+    height = 24 * len(block.items) + 24
+    parts = []
+    for tick in ticks:
+        x = BAR_LEFT + BAR_WIDTH * tick / top
+        text = f"{tick:.0%}" if block.percent else f"{tick:g}"
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height - 18}" stroke="#e2e8f0"/>'
+            f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle" fill="#4a5568">{text}</text>'
         )
-    return f'<svg class="bars" width="680" height="{24 * len(block.items) + 4}">{"".join(rows)}</svg>'
+    for index, (label, value, text) in enumerate(block.items):
+        y = index * 24
+        width = BAR_WIDTH * value / top
+        short = label if len(label) <= 24 else label[:23] + "…"
+        parts.append(
+            f'<text x="0" y="{y + 16}"><title>{html.escape(label)}</title>{html.escape(short)}</text>'
+            f'<rect class="bar" x="{BAR_LEFT}" y="{y + 4}" width="{width:.1f}" height="16" fill="#2b6cb0"/>'
+            f'<text x="{BAR_LEFT + 6 + width:.1f}" y="{y + 16}">{html.escape(text)}</text>'
+        )
+    return f'<svg class="bars" width="{BAR_LEFT + BAR_WIDTH + 90}" height="{height}">{"".join(parts)}</svg>'
+
+
+def _ticks(top: float, percent: bool) -> list[float]:
+    """Round steps from zero to `top`: at most five or six of them."""
+    if percent:
+        return [0.0, 0.25, 0.5, 0.75, 1.0]
+    step = 1.0
+    while top / step > 5:
+        step *= 5 if str(step)[0] == "2" else 2
+    return [step * k for k in range(int(top // step) + 1)]

@@ -8,58 +8,59 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine.render.words import due_text, exit_text, repeat_text
+from engine.locale import Words
+from engine.render.words import condition_text, due_text, exit_text, repeat_text, role_name, title_of
 from engine.spec.model import DutySpec, ProcessSpec, StageSpec
 
 START = "start"
 
 
-def _stage_label(process: ProcessSpec, stage: StageSpec) -> list[str]:
-    lines = [stage.title]
-    if stage.title_en:
-        lines.append(stage.title_en)
+def _stage_label(process: ProcessSpec, stage: StageSpec, w: Words) -> list[str]:
+    lines = [title_of(stage, w)]
     if stage.owner:
-        lines.append(f"owner: {process.role(stage.owner).title}")
+        lines.append(w.t("Owner: {role}", role=role_name(process, stage.owner, w)))
     return lines
 
 
-def _edges(process: ProcessSpec) -> Iterator[tuple[str, str, str, bool]]:
+def _edges(process: ProcessSpec, w: Words) -> Iterator[tuple[str, str, str, bool]]:
     """(from, to, label, is a fallback) for every exit, and for every loop's way out past its bound."""
     for stage in process.stages:
         for exit_ in stage.exits:
-            yield stage.id, exit_.to, exit_text(exit_), False
+            yield stage.id, exit_.to, exit_text(process, exit_, w), False
             if exit_.fallback:
-                yield stage.id, exit_.fallback, f"past {exit_.max_rounds} rounds", True
+                rounds = exit_.max_rounds or 0
+                yield stage.id, exit_.fallback, w.tn("past {n} round", "past {n} rounds", rounds), True
 
 
-def _duty_nodes(process: ProcessSpec) -> Iterator[tuple[str, str, list[str]]]:
+def _duty_nodes(process: ProcessSpec, w: Words) -> Iterator[tuple[str, str, list[str]]]:
     """(node id, the node it hangs from, label lines) for every duty: process-wide ones hang from start."""
     owned: list[tuple[str, DutySpec]] = [(START, duty) for duty in process.duties]
     owned += [(stage.id, duty) for stage in process.stages for duty in stage.duties]
     for owner, duty in owned:
-        lines = [f"⏱ {duty.id}", due_text(process, duty)]
+        lines = [f"⏱ {title_of(duty, w)}", due_text(process, duty, w)]
         if duty.repeat is not None:
-            lines.append(repeat_text(duty.repeat))
+            lines.append(repeat_text(process, duty, duty.repeat, w))
         if duty.when is not None:
-            lines.append(f"if {duty.when.text}")
+            lines.append(w.t("only if {condition}", condition=condition_text(process, duty.when, w)))
         yield f"{owner}__{duty.id}", owner, lines
 
 
-def to_mermaid(process: ProcessSpec, *, duties: bool = True) -> str:
+def to_mermaid(process: ProcessSpec, w: Words, *, duties: bool = True) -> str:
     def quote(lines: list[str]) -> str:
         escaped = (line.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;") for line in lines)
         return '"' + "<br/>".join(escaped) + '"'
 
-    out = ["flowchart TD", f"  %% {process.id} v{process.version}: {process.title}"]
+    out = ["flowchart TD", f"  %% {process.id} v{process.version}: {title_of(process, w)}"]
     for stage in process.stages:
-        label = quote(_stage_label(process, stage))
+        label = quote(_stage_label(process, stage, w))
         out.append(f"  {stage.id}" + (f"(({label}))" if stage.end else f"[{label}]"))
-    out.append(f"  {START}(({START})) --> {process.initial}")
-    for source, target, label, fallback in _edges(process):
+    start = quote([w.t("start")])
+    out.append(f"  {START}(({start})) --> {process.initial}")
+    for source, target, label, fallback in _edges(process, w):
         arrow = "-.->" if fallback else "-->"
         out.append(f"  {source} {arrow}|{quote([label])}| {target}")
     if duties:
-        nodes = list(_duty_nodes(process))
+        nodes = list(_duty_nodes(process, w))
         for node, owner, lines in nodes:
             out.append(f"  {node}>{quote(lines)}]")
             out.append(f"  {node} -.- {owner}")
@@ -69,26 +70,27 @@ def to_mermaid(process: ProcessSpec, *, duties: bool = True) -> str:
     return "\n".join(out) + "\n"
 
 
-def to_dot(process: ProcessSpec, *, duties: bool = True) -> str:
+def to_dot(process: ProcessSpec, w: Words, *, duties: bool = True) -> str:
     def quote(lines: list[str]) -> str:
         return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
 
+    start = quote([w.t("start")])
     out = [
         f"digraph {quote([process.id])} {{",
-        f"  label={quote([f'{process.title} v{process.version}'])};",
+        f"  label={quote([f'{title_of(process, w)} v{process.version}'])};",
         "  rankdir=TB;",
         '  node [shape=box, style=rounded, fontname="Noto Sans CJK SC"];',
-        f"  {START} [shape=circle, label={START}];",
+        f"  {START} [shape=circle, label={start}];",
     ]
     for stage in process.stages:
         shape = ", shape=doublecircle" if stage.end else ""
-        out.append(f"  {stage.id} [label={quote(_stage_label(process, stage))}{shape}];")
+        out.append(f"  {stage.id} [label={quote(_stage_label(process, stage, w))}{shape}];")
     out.append(f"  {START} -> {process.initial};")
-    for source, target, label, fallback in _edges(process):
+    for source, target, label, fallback in _edges(process, w):
         style = "style=dashed, " if fallback else ""
         out.append(f"  {source} -> {target} [{style}label={quote([label])}];")
     if duties:
-        for node, owner, lines in _duty_nodes(process):
+        for node, owner, lines in _duty_nodes(process, w):
             out.append(f'  {node} [shape=note, style=filled, fillcolor="#fffbea", label={quote(lines)}];')
             out.append(f"  {node} -> {owner} [style=dotted, arrowhead=none];")
     out.append("}")

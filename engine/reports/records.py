@@ -1,8 +1,12 @@
-"""Exporting records (submitted forms) as JSON, Markdown, CSV and XLSX, titled as the documents name them.
+"""Exporting records (submitted forms) as JSON, Markdown, CSV and XLSX, titled as the documents name
+them, in the process's language.
 
-One row per record version. CSV is in long form (one line per field) with every value as JSON text,
-so reading a file back gives exactly the data that was recorded; XLSX has one sheet per form with
-the fields' Chinese titles as columns, lists and objects as JSON text.
+One row per record version. JSON and CSV are for reading back: values exactly as recorded (ids of
+choices; CSV in long form, one line per field, each value as JSON text), instants as ISO 8601 with
+the process's offset. Markdown and XLSX are for people: choices by their titles, lists joined in
+words. The XLSX has one sheet per form with typed cells (instants and dates as Excel date-times in
+the process's timezone, numbers as numbers), a frozen header row, a filter and fitted column widths.
+"Signed" is said only of forms that are signed at all.
 """
 
 from __future__ import annotations
@@ -11,26 +15,17 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from engine.locale import Words
 from engine.render.document import Block, Heading, Table, to_markdown
+from engine.render.words import title_of, value_title
+from engine.runtime.events import instant
 from engine.runtime.instance import Instance
-from engine.spec.model import ProcessSpec
-
-CSV_COLUMNS = (
-    "case",
-    "form",
-    "form_title",
-    "version",
-    "submitted_at",
-    "submitted_by",
-    "signed",
-    "field",
-    "title",
-    "value",
-)
+from engine.spec.model import FieldSpec, FormSpec, ProcessSpec
+from engine.time.calendar import zone
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,29 +34,37 @@ class RecordRow:
     spec: ProcessSpec
     form: str
     version: int
-    submitted_at: str
+    submitted_at: datetime
     submitted_by: str
-    signed: bool
+    complete: bool
     data: dict[str, Any]
 
     @property
-    def form_title(self) -> str:
-        return self.spec.form(self.form).title
+    def form_spec(self) -> FormSpec:
+        return self.spec.form(self.form)
 
-    def field_title(self, field: str) -> str:
-        return next((f.title for f in self.spec.form(self.form).fields if f.id == field), field)
+    @property
+    def signed(self) -> bool | None:
+        """Fully signed, for a form that has signers; None for one that is never signed."""
+        return self.complete if self.form_spec.signed_by else None
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(zone(self.spec.calendar.timezone))
+
+    def field(self, field_id: str) -> FieldSpec | None:
+        return next((f for f in self.form_spec.fields if f.id == field_id), None)
 
 
-def record_rows(cases: list[tuple[str, Instance, ProcessSpec]], zone: tzinfo) -> list[RecordRow]:
+def record_rows(cases: list[tuple[str, Instance, ProcessSpec]]) -> list[RecordRow]:
     return [
         RecordRow(
             case=name,
             spec=spec,
             form=form,
             version=record.version,
-            submitted_at=record.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            submitted_at=record.submitted_at,
             submitted_by=record.submitted_by,
-            signed=record.complete,
+            complete=record.complete,
             data=record.data,
         )
         for name, instance, spec in cases
@@ -76,72 +79,163 @@ def as_json(rows: list[RecordRow]) -> str:
             "case": r.case,
             "process": r.spec.id,
             "form": r.form,
-            "form_title": r.form_title,
+            "form_title": r.form_spec.title,
             "version": r.version,
-            "submitted_at": r.submitted_at,
+            "submitted_at": r.local(r.submitted_at).isoformat(),
             "submitted_by": r.submitted_by,
             "signed": r.signed,
             "data": r.data,
         }
         for r in rows
     ]
-    return json.dumps(documents, ensure_ascii=False, indent=2)
+    return json.dumps(documents, ensure_ascii=False, indent=2) + "\n"
 
 
-def as_csv(rows: list[RecordRow]) -> str:
+def _columns(w: Words) -> tuple[str, ...]:
+    return (
+        w.t("Case"),
+        w.t("Form"),
+        w.t("Form id"),
+        w.t("Version"),
+        w.t("Submitted at"),
+        w.t("Submitted by"),
+        w.t("Signed"),
+        w.t("Field"),
+        w.t("Field id"),
+        w.t("Value (JSON)"),
+    )
+
+
+def as_csv(rows: list[RecordRow], w: Words) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(_columns(w))
     for r in rows:
-        for field, value in r.data.items():
+        signed = "" if r.signed is None else json.dumps(r.signed)
+        for field_id, value in r.data.items():
+            field = r.field(field_id)
             writer.writerow(
-                (r.case, r.form, r.form_title, r.version, r.submitted_at, r.submitted_by, r.signed, field,
-                 r.field_title(field), json.dumps(value, ensure_ascii=False))
+                (r.case, title_of(r.form_spec, w), r.form, r.version, r.local(r.submitted_at).isoformat(),
+                 r.submitted_by, signed, title_of(field, w) if field else field_id, field_id,
+                 json.dumps(value, ensure_ascii=False))
             )  # fmt: skip
     return out.getvalue()
 
 
-def as_markdown(rows: list[RecordRow]) -> str:
+def _signed_text(r: RecordRow, w: Words) -> str:
+    if r.signed is None:
+        return ""
+    return w.t("fully signed") if r.signed else w.t("awaiting signatures")
+
+
+def _shown(r: RecordRow, field_id: str, value: Any, w: Words) -> str:
+    """A recorded value as a person reads it."""
+    field = r.field(field_id)
+    if field is not None and field.schema().get("format") == "date-time" and isinstance(value, str):
+        try:
+            return r.local(instant(value)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value_title(field, value, w)
+
+
+def as_markdown(rows: list[RecordRow], w: Words) -> str:
     blocks: list[Block] = []
     for r in rows:
-        signed = ", signed" if r.signed else ", awaiting signatures"
-        blocks.append(Heading(2, f"{r.case}: 《{r.form_title}》 version {r.version}"))
-        details = (("提交时间", r.submitted_at), ("提交人", f"{r.submitted_by}{signed}"))
-        fields = tuple((r.field_title(k), _text(v)) for k, v in r.data.items())
-        blocks.append(Table(("字段", "内容"), details + fields))
+        title = w.t(
+            "{case}: {form}, version {version}",
+            case=r.case,
+            form=w.title(title_of(r.form_spec, w)),
+            version=r.version,
+        )
+        blocks.append(Heading(2, title))
+        submitted = w.t(
+            "{at} by {actor}", at=r.local(r.submitted_at).strftime("%Y-%m-%d %H:%M"), actor=r.submitted_by
+        )
+        details = [(w.t("Submitted"), submitted)]
+        if r.signed is not None:
+            details.append((w.t("Signatures"), _signed_text(r, w)))
+        fields = [(title_of(f, w) if (f := r.field(k)) else k, _shown(r, k, v, w)) for k, v in r.data.items()]
+        blocks.append(Table((w.t("Field"), w.t("Content")), tuple(details + fields)))
     return to_markdown(blocks)
 
 
-def write_xlsx(rows: list[RecordRow], path: Path) -> None:
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def write_xlsx(rows: list[RecordRow], path: Path, w: Words) -> None:
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     book.remove(book.active)
     sheets: dict[tuple[str, str], Any] = {}
     for r in rows:
         key = (r.spec.id, r.form)
-        fields = r.spec.form(r.form).fields
+        fields = r.form_spec.fields
         if key not in sheets:
-            sheets[key] = book.create_sheet(_sheet_title(r.form_title, len(sheets)))
-            sheets[key].append(
-                ["case", "version", "提交时间", "提交人", "已签署", *(f.title for f in fields)]
+            sheet = sheets[key] = book.create_sheet(_sheet_title(title_of(r.form_spec, w), len(sheets)))
+            signed = [w.t("Signatures")] if r.signed is not None else []
+            sheet.append(
+                [w.t("Case"), w.t("Version"), w.t("Submitted at"), w.t("Submitted by"), *signed]
+                + [title_of(f, w) for f in fields]
             )
-        row = [r.case, r.version, r.submitted_at, r.submitted_by, r.signed]
-        sheets[key].append(row + [_cell(r.data.get(f.id)) for f in fields])
+        sheet = sheets[key]
+        signed_cells = [_signed_text(r, w)] if r.signed is not None else []
+        submitted = r.local(r.submitted_at).replace(tzinfo=None)
+        values = [_cell(r, f, r.data.get(f.id), w) for f in fields]
+        sheet.append([r.case, r.version, submitted, r.submitted_by, *signed_cells, *values])
+        sheet.cell(sheet.max_row, 3).number_format = DATETIME_FORMAT
+        for offset, value in enumerate(values, start=5 + len(signed_cells)):
+            if isinstance(value, datetime):
+                sheet.cell(sheet.max_row, offset).number_format = DATETIME_FORMAT
+            elif isinstance(value, date):
+                sheet.cell(sheet.max_row, offset).number_format = DATE_FORMAT
+    for sheet in sheets.values():
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
+            width = max(_width(v) for v in column)
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
     book.save(path)
+
+
+def _width(value: Any) -> float:
+    """Roughly how many character widths a cell needs: a CJK character takes two."""
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    return sum(2 if ord(c) >= 0x2E80 else 1 for c in str(value if value is not None else ""))
+
+
+def _cell(r: RecordRow, field: FieldSpec, value: Any, w: Words) -> Any:
+    """A value as a typed cell: instants and dates as Excel date-times, numbers as numbers, the
+    rest as the text a person reads."""
+    schema = field.schema()
+    if str(value) in dict(field.value_titles) and not isinstance(value, list | dict | bool):
+        return value_title(field, value, w)
+    if isinstance(value, str) and schema.get("format") == "date-time":
+        try:
+            return r.local(instant(value)).replace(tzinfo=None)
+        except ValueError:
+            return value
+    if isinstance(value, str) and schema.get("format") == "date":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if value is None:
+        return None
+    return _shown(r, field.id, value, w)
 
 
 def _sheet_title(title: str, index: int) -> str:
     """Excel sheet titles: at most 31 characters, none of []:*?/\\, and unique."""
     clean = "".join(c for c in title if c not in "[]:*?/\\")[:28]
     return f"{clean}{index + 1:>3}" if len(title) > 28 else clean
-
-
-def _cell(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)

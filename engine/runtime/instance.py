@@ -65,12 +65,14 @@ class Duty:
 
     @property
     def outcome(self) -> str:
-        """open, breached (open past its deadline), met, late (done after it) or cancelled."""
+        """What became of it, each occurrence one of: `met` (done by its deadline), `late` (done
+        after it), `breached` (open past it), `missed` (breached, then its scope ended: never done),
+        `open` (not yet due) or `cancelled` (its scope ended before it was due)."""
         if self.status is DutyStatus.OPEN:
             return "open" if self.breached_at is None else "breached"
         if self.status is DutyStatus.SATISFIED:
             return "met" if self.breached_at is None else "late"
-        return "cancelled"
+        return "cancelled" if self.breached_at is None else "missed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

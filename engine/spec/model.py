@@ -67,6 +67,8 @@ class VariableSpec:
     """A derived variable: the value the decision table gives for the instance's data."""
     derive: Expression | None = None
     """A derived variable: the value of this expression."""
+    value_titles: tuple[tuple[str, str], ...] = ()
+    """What its allowed values are called (value, title), where the process names them."""
     title_en: str = ""
     description: str = ""
 
@@ -91,6 +93,8 @@ class FieldSpec:
     required: bool = True
     default: Expression | None = None
     """What the engine fills in when the field is left out (an instant it knows, a variable)."""
+    value_titles: tuple[tuple[str, str], ...] = ()
+    """What its allowed values are called (value, title), where the process names them."""
     title_en: str = ""
     description: str = ""
 
@@ -366,6 +370,8 @@ class ProcessSpec:
     metrics: tuple[MetricSpec, ...] = ()
     report: ReportSpec | None = None
     title_en: str = ""
+    locale: str = "en"
+    """The language of the process's texts, and so of every output made from it."""
     description: str = ""
     source: str = ""
     path: str = ""

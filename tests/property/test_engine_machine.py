@@ -233,7 +233,7 @@ class EngineLaws(RuleBasedStateMachine):
                 }[duty.status]
                 assert (duty.satisfied_at is not None) == (duty.status is DutyStatus.SATISFIED)
                 assert (duty.cancelled_at is not None) == (duty.status is DutyStatus.CANCELLED)
-                assert duty.outcome in {"open", "breached", "met", "late", "cancelled"}
+                assert duty.outcome in {"open", "breached", "met", "late", "missed", "cancelled"}
                 end = ended if ended is not None else now
                 if duty.paused_at is not None:  # its clock stopped: its deadline waits for the resume
                     assert duty.breached_at is None and duty.status is DutyStatus.OPEN, duty

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from engine.errors import DefinitionError
+from engine.locale import words
 from engine.simulation import runner
 from engine.simulation.report import html_report
 from engine.simulation.runner import simulate
 from engine.simulation.scenario import load_scenario
-from engine.simulation.timeline import failure_lines
+from engine.simulation.timeline import failure_lines, summary
 
 SUITE = sorted((Path(__file__).parents[2] / "scenarios").glob("*.yaml"))
 HERE = Path(__file__).parent
@@ -35,8 +36,12 @@ def test_scenario_holds(path: Path) -> None:
 
 def test_a_wrong_expectation_fails_with_expected_and_actual() -> None:
     simulation = simulate(load_scenario(HERE / "wrong-expectation.yaml"))
+    assert failure_lines(simulation)[0] == (  # in the language of the process, Chinese
+        f"{HERE / 'wrong-expectation.yaml'}:12：第 2 步，2026-11-23 10:10 [x] "
+        "stage：预期 'analysis'，实际 'receive'"
+    )
     where = f"{HERE / 'wrong-expectation.yaml'}:12: step 2 at 2026-11-23 10:10 [x]"
-    assert failure_lines(simulation) == [
+    assert failure_lines(simulation, words("en")) == [
         f"{where} stage: expected 'analysis', got 'receive'",
         f"{where} duties.confirm_details#1.due: expected '2026-11-23 10:06', got '2026-11-23 10:05'",
         f"{where} duties.confirm_details#1.status: expected 'met', got 'breached'",
@@ -114,3 +119,30 @@ def test_a_caller_that_freezes_objects_itself_keeps_them_frozen() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_readme_scenarios_summaries_count_every_breach_the_timeline_shows() -> None:
+    """Counted by hand from the timelines. R0: of 19 occurrences, the second 4-hourly progress update
+    (due 22:00) was breached, escalated and then superseded by the third at 22:00: never done; the
+    other 18 were met. R1: the regular check-ins #2 to #11 (one a month from October) were each
+    breached five working days after they opened and ended unmet when the next one opened; three
+    daily pipeline updates, the complaint's daily tracking and check-in #12 ended with their stage
+    before they were due; the other 17 and 2 were met."""
+    r0 = simulate(load_scenario(Path(__file__).parents[2] / "scenarios" / "r0-after-sales-level1.yaml"))
+    assert summary(r0, words("en"))[:2] == [
+        "huadong: Sales rapid-response standard process, stage Closed (finished); duties: 18 met on time, "
+        "0 done late, 1 never done after the deadline, 0 open, 0 cancelled before due",
+        "  ✗ progress_update_urgent#2 due 2026-11-23 22:00: never done (ended 2026-11-23 22:00)",
+    ]
+    r1 = simulate(load_scenario(Path(__file__).parents[2] / "scenarios" / "r1-customer-lifecycle.yaml"))
+    rows = summary(r1)
+    assert rows[0] == (
+        "huadong：销售与客户服务交互式管理模板，阶段 服务周期结束（已结束）；"
+        "职责：按时完成 17，逾期完成 0，逾期未完成 10，进行中 0，到期前取消 4"
+    )
+    assert [row.split()[1] for row in rows[1:11]] == [f"regular_check_in#{n}" for n in range(2, 12)]
+    assert rows[11:] == [
+        "complaint-1：客户意见/投诉处理，阶段 已闭环（已结束）；"
+        "职责：按时完成 2，逾期完成 0，逾期未完成 0，进行中 0，到期前取消 1",
+        "全部 2 个案例：按时完成 19，逾期完成 0，逾期未完成 10，进行中 0，到期前取消 5",
+    ]

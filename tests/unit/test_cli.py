@@ -193,22 +193,27 @@ def test_simulate_writes_its_instances_to_a_fresh_store_each_run(capsys: pytest.
 
 
 def test_simulate_prints_the_timeline_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    """In the language of the process (Chinese); `--lang en` for English."""
     assert main(["simulate", str(SCENARIOS / "r0-breached-confirmation.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "2026-11-30 10:05  minghui        sopflow      ✗ BREACHED confirm_details#1" in out
-    assert (
-        "2026-11-30 10:05  minghui        sopflow      ↑ escalated confirm_details#1 to sales_supervisor"
-        in out
-    )
-    assert "  ✗ confirm_details#1 due 2026-11-30 10:05: done 7m late" in out
+    at = "2026-11-30 10:05  minghui        sopflow      "
+    assert f"{at}✗ 超时 confirm_details#1 5分钟内通过电话或即时通讯联系客户核实需求细节\n" in out
+    assert f"{at}↑ confirm_details#1 升级至销售主管\n" in out
+    assert "  ✗ confirm_details#1 时限 2026-11-30 10:05：逾期7分钟后完成\n" in out
+    assert "预期：10 项通过，全部成立" in out
+    assert main(["simulate", "--lang", "en", str(SCENARIOS / "r0-breached-confirmation.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert f"{at}✗ BREACHED confirm_details#1 Confirm the details with the customer within 5 minutes\n" in out
+    assert f"{at}↑ escalated confirm_details#1 to Sales supervisor\n" in out
+    assert "  ✗ confirm_details#1 due 2026-11-30 10:05: done 7 minutes late\n" in out
     assert "expectations: 10 passed, all hold" in out
 
 
 def test_simulate_exits_1_on_a_failed_expectation(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--quiet", WRONG]) == 1
     out = capsys.readouterr().out
-    assert "expectations: 0 passed, 4 failed" in out
-    assert "stage: expected 'analysis', got 'receive'" in out
+    assert "预期：0 项通过，4 项未通过" in out
+    assert "stage：预期 'analysis'，实际 'receive'" in out
 
 
 def test_simulate_exits_2_on_a_bad_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -220,14 +225,16 @@ def test_simulate_exits_2_on_a_bad_file(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_simulate_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One shape for one scenario or several; every instant with the scenario's local offset."""
     page = tmp_path / "report.html"
     assert main(["simulate", "--json", "--html", str(page), str(SCENARIOS / "r1-risk-warning.yaml")]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["ok"] is True
-    assert report["cases"]["huadong"]["stage"] == "first_contact"
-    breached = [e for e in report["timeline"] if e["type"] == "duty_breached"]
-    assert ("risk_warning#2", "2026-06-24T03:00:00+00:00") in [(e["data"]["key"], e["at"]) for e in breached]
-    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert report["ok"] is True and len(report["scenarios"]) == 1
+    (scenario,) = report["scenarios"]
+    assert scenario["cases"]["huadong"]["stage"] == "first_contact"
+    breached = [(e["data"]["key"], e["at"]) for e in scenario["timeline"] if e["type"] == "duty_breached"]
+    assert ("risk_warning#2", "2026-06-24T11:00:00+08:00") in breached
+    assert page.read_text(encoding="utf-8").startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
 
 
 def test_terminal_output_shows_control_characters_as_escapes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.loading.loader import check_process, sibling_process_ids
+from engine.locale import words
 from engine.render.document import to_html, to_markdown
 from engine.render.graph import to_dot, to_mermaid
 from engine.render.handbook import handbook
@@ -90,9 +91,9 @@ def test_both_seed_procedures_have_the_expected_shape() -> None:
 
 
 RENDERINGS = {
-    "mmd": lambda spec: to_mermaid(spec),
-    "dot": lambda spec: to_dot(spec),
-    "md": lambda spec: to_markdown(handbook(spec)),
+    "mmd": lambda spec: to_mermaid(spec, words(spec.locale)),
+    "dot": lambda spec: to_dot(spec, words(spec.locale)),
+    "md": lambda spec: to_markdown(handbook(spec, words(spec.locale))),
 }
 SEEDS = ["sales-rapid-response", "sales-service-interaction"]
 
@@ -111,7 +112,7 @@ def test_html_handbook_is_a_complete_page() -> None:
     from html.parser import HTMLParser
 
     spec = load(ROOT / "processes" / "sales-rapid-response.yaml")
-    page = to_html(handbook(spec), spec.title)
+    page = to_html(handbook(spec, words("zh-CN")), spec.title, "zh-CN")
     tags: list[str] = []
 
     class Collect(HTMLParser):
