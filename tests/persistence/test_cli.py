@@ -110,8 +110,8 @@ def test_overdue_duties_and_a_worker_that_catches_up(store: str, capsys: pytest.
     engine.store.close()
     code, out, _ = sopflow(capsys, "run", "overdue", "--json", "--store", store)
     assert code == 0 and [(d["instance"], d["due"]) for d in json.loads(out)] == [
-        ("ticket-1", "2026-11-20T03:00:00+00:00"),
-        ("ticket-2", "2026-11-20T03:30:00+00:00"),
+        ("ticket-1", "2026-11-20T11:00:00+08:00"),
+        ("ticket-2", "2026-11-20T11:30:00+08:00"),
     ]
     code, out, _ = sopflow(capsys, "worker", "--once", "--store", store)
     assert code == 0
