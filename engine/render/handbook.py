@@ -60,9 +60,7 @@ def handbook(process: ProcessSpec, w: Words) -> list[Block]:
     blocks += [
         Paragraph(time),
         Heading(2, w.t("Roles")),
-        Table(
-            (w.t("Role"), w.t("What they do")), tuple((title_of(r, w), r.description) for r in process.roles)
-        ),
+        _roles(process, w),
     ]
     if process.duties:
         blocks += [Heading(2, w.t("Throughout the case")), _duty_table(process, process.duties, w)]
@@ -100,6 +98,14 @@ def handbook(process: ProcessSpec, w: Words) -> list[Block]:
             )
             blocks.append(Table((w.t("Next stage"), w.t("How"), w.t("Who")), rows))
     return blocks + _tables(process, w) + forms_section(process, w)
+
+
+def _roles(process: ProcessSpec, w: Words) -> Block:
+    """The roles, with what they do where the process says it."""
+    if any(r.description for r in process.roles):
+        rows = tuple((title_of(r, w), r.description) for r in process.roles)
+        return Table((w.t("Role"), w.t("What they do")), rows)
+    return Bullets(tuple(title_of(r, w) for r in process.roles))
 
 
 def _movers(process: ProcessSpec, exit_: ExitSpec) -> tuple[str, ...]:
