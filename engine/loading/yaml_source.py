@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from engine.errors import Problem
+from engine.loading.yaml_errors import explain
 
 Path = tuple[str | int, ...]
 
@@ -146,11 +147,11 @@ def _build(text: str, loader: type, source: Source, problems: list[Problem]) -> 
     except _Abort:
         pass
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        detail = error.problem or error.context or "invalid YAML"
-        too_deep = "nesting depth" in detail
-        message = _TOO_DEEP if too_deep else f"YAML syntax: {detail}"
+        line, column, message = explain(error, text)
+        too_deep = "nesting depth" in (error.problem or "")
+        if too_deep:
+            mark = error.problem_mark or error.context_mark
+            line, column, message = (mark.line + 1, mark.column + 1, _TOO_DEEP) if mark else (1, 1, _TOO_DEEP)
         problems.append(Problem(file=source.file, line=line, column=column, path=(), message=message))
         return too_deep
     except yaml.YAMLError as error:

@@ -3,6 +3,7 @@ first (libyaml's scanner, which refuses nesting past a limit of its own in recen
 pure-Python parser, or the reader's own bound), with libyaml and without it."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,3 +99,18 @@ def test_a_parser_that_refuses_first_is_overruled_by_the_readers_limit(
     monkeypatch.setattr(yaml, "parse", parse)
     assert located(flow(200)) == [f"2:{3 + MAX_DEPTH}: {TOO_DEEP}"]
     assert seen == [_StrictLoader, yaml.SafeLoader]
+
+
+YAML_MISTAKES = sorted((Path(__file__).parents[2] / "corpus").glob("yaml-*.yaml"))
+
+
+@pytest.mark.parametrize("path", YAML_MISTAKES, ids=lambda p: p.stem)
+def test_a_yaml_mistake_is_explained_alike_by_either_parser(path: Path, parser: str) -> None:
+    """The corpus's YAML mistakes, each said with its fix in the same words whichever parser met it."""
+    expected = [
+        line.removeprefix("# expect: ")
+        for line in path.read_text("utf-8").splitlines()
+        if "# expect: " in line
+    ]
+    _, problems = read_yaml(path.read_bytes(), str(path))
+    assert [f"{p.line}:{p.column}: {p.message}" for p in problems] == expected
