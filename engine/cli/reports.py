@@ -4,16 +4,15 @@ language of the process (or the one `--lang` asks for)."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+from engine.cli.files import STDIN, STDIN_NAME, emit, read_stdin
 from engine.cli.output import add_language_option, cannot_run, error
 from engine.errors import DefinitionError, SopflowError
-from engine.loading.loader import load_process, read_source
+from engine.loading.loader import check_process, read_document
 from engine.locale import words
 from engine.persistence import STORE_HELP, open_store, store_location
 from engine.render.document import Heading, to_html, to_markdown
@@ -25,7 +24,7 @@ from engine.reports.period import parse_period, period_containing
 from engine.reports.review import review, review_json
 from engine.runtime.engine import Engine
 from engine.runtime.instance import Instance
-from engine.simulation.runner import Simulation, simulate
+from engine.simulation.runner import simulate
 from engine.simulation.scenario import load_scenario
 from engine.spec.model import ProcessSpec
 from engine.time.clock import SystemClock
@@ -39,9 +38,13 @@ def register(commands: Any) -> None:
         "and export every record (each version) as Markdown, JSON, CSV or XLSX, titled as the documents "
         "name the forms.",
     )
-    forms.add_argument("path", metavar="PATH", help="a process file or a scenario file")
+    forms.add_argument(
+        "path", metavar="PATH", help="a process file or a scenario file (- for standard input)"
+    )
     forms.add_argument("--format", choices=("md", "json", "csv", "xlsx"), default="md", help="default md")
-    forms.add_argument("--output", "-o", metavar="FILE", help="write to FILE (required for xlsx)")
+    forms.add_argument(
+        "--output", "-o", metavar="FILE", help="write to FILE (- for standard output; xlsx needs one)"
+    )
     add_language_option(forms)
     forms.set_defaults(run=run_forms)
 
@@ -53,28 +56,35 @@ def register(commands: Any) -> None:
         "real cases in a durable store (--store); by default over the process's own report period, "
         "around the scenario's start or, for a store, now.",
     )
-    report.add_argument("path", metavar="SCENARIO", nargs="?", help="a scenario file (or give --store)")
+    report.add_argument(
+        "path", metavar="SCENARIO", nargs="?", help="a scenario file, - for standard input (or give --store)"
+    )
     report.add_argument(
         "--store", metavar="LOCATION", help=f"report on a durable store instead: {STORE_HELP}"
     )
     report.add_argument("--process", default="", help="only this process (default: every one with metrics)")
     report.add_argument("--period", help="2026-11, 2026-W48 or 2026-11-23")
     report.add_argument("--format", choices=("md", "json", "html"), default="md", help="default md")
-    report.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    report.add_argument("--output", "-o", metavar="FILE", help="write to FILE (- or none: standard output)")
     add_language_option(report)
     report.set_defaults(run=run_report)
 
 
 def run_forms(args: Any) -> int:
+    stdin = read_stdin() if args.path == STDIN else None
+    name = STDIN_NAME if stdin is not None else args.path
     try:
-        source, problems = read_source(args.path)
+        source, problems = read_document(name, stdin)
         if problems:
             raise DefinitionError(problems)
         if "steps" not in source.data:
-            spec = load_process(args.path)
-            w = words(args.lang or spec.locale)
-            return _emit(to_markdown([Heading(1, title_of(spec, w)), *forms_section(spec, w)]), args.output)
-        simulation = _simulated(args.path)
+            result = check_process(name, raw=stdin)
+            if result.spec is None:
+                raise DefinitionError(result.problems)
+            w = words(args.lang or result.spec.locale)
+            blank = [Heading(1, title_of(result.spec, w)), *forms_section(result.spec, w)]
+            return emit(to_markdown(blank), args.output)
+        simulation = simulate(load_scenario(name, stdin))
     except SopflowError as failure:
         return cannot_run(failure)
     engine = simulation.engine
@@ -86,14 +96,13 @@ def run_forms(args: Any) -> int:
     w = words(args.lang or simulation.scenario.specs[simulation.scenario.process].locale)
     if args.format == "xlsx":
         if not args.output:
-            error("--format xlsx needs --output FILE")
+            error("--format xlsx needs --output FILE (- for standard output)")
             return 2
-        records.write_xlsx(rows, Path(args.output), w)
-        return 0
+        return emit(records.as_xlsx(rows, w), args.output)
     if args.format == "json":
-        return _emit(records.as_json(rows), args.output)
+        return emit(records.as_json(rows), args.output)
     render = records.as_markdown if args.format == "md" else records.as_csv
-    return _emit(render(rows, w), args.output)
+    return emit(render(rows, w), args.output)
 
 
 Report = tuple[ProcessSpec, list[Figure], str, int]
@@ -112,17 +121,18 @@ def run_report(args: Any) -> int:
         return 2
     if args.format == "json":
         data = [review_json(spec, figures, label) for spec, figures, label, _ in documents]
-        return _emit(json.dumps(data, ensure_ascii=False, indent=2) + "\n", args.output)
+        return emit(json.dumps(data, ensure_ascii=False, indent=2) + "\n", args.output)
     first = documents[0][0]
     w = words(args.lang or first.locale)
     blocks = [block for document in documents for block in review(*document, w)]
     title = title_of(first.report or first, w)
     text = to_html(blocks, title, w.code) if args.format == "html" else to_markdown(blocks)
-    return _emit(text, args.output)
+    return emit(text, args.output)
 
 
 def _from_scenario(args: Any) -> list[Report]:
-    simulation = _simulated(args.path)
+    stdin = read_stdin() if args.path == STDIN else None
+    simulation = simulate(load_scenario(STDIN_NAME if stdin is not None else args.path, stdin))
     scenario = simulation.scenario
     specs = [s for s in scenario.specs.values() if s.metrics and args.process in ("", s.id)]
     instances = simulation.engine.instances()
@@ -162,15 +172,3 @@ def _report(
     period = replace(period, as_of=min(period.end or until, until))
     mine = [i for i in instances if i.process == spec.id]
     return spec, compute(spec, mine, period), label, len(mine)
-
-
-def _simulated(path: str) -> Simulation:
-    return simulate(load_scenario(path))
-
-
-def _emit(text: str, output: str | None) -> int:
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0

@@ -19,9 +19,10 @@ from datetime import datetime
 from typing import Any
 
 from engine.cli.definitions import check_all, expand
+from engine.cli.files import STDIN, STDIN_NAME, read_stdin
 from engine.cli.output import calendar_notes, cannot_run, error, printable, red
 from engine.errors import CommandRefused, DefinitionError, SopflowError
-from engine.loading.yaml_source import MAX_BYTES, read_bounded, read_data
+from engine.loading.yaml_source import read_bounded, read_data
 from engine.persistence import STORE_HELP, SqlStore, StoreError, open_store, store_location
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
@@ -407,14 +408,10 @@ def _data(args: Any) -> dict[str, Any]:
     duplicate keys refused, every problem located."""
     if not args.data:
         return {}
-    name = "stdin" if args.data == "-" else args.data
-    if args.data == "-":
-        given = getattr(sys.stdin, "buffer", sys.stdin).read(MAX_BYTES + 1)
-        raw = given.encode("utf-8") if isinstance(given, str) else given
-    else:
-        raw = read_bounded(args.data)
-        if isinstance(raw, str):
-            raise SopflowError(f"{name}: {raw}")
+    name = STDIN_NAME if args.data == STDIN else args.data
+    raw = read_stdin() if args.data == STDIN else read_bounded(args.data)
+    if isinstance(raw, str):
+        raise SopflowError(f"{name}: {raw}")
     data, problems = read_data(raw, name)
     if problems:
         raise DefinitionError(problems)

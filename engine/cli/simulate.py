@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.definitions import expand
+from engine.cli.files import STDIN, STDIN_NAME, emit, read_stdin
 from engine.cli.output import add_language_option, cannot_run, error, green, lines_out, printable, red
 from engine.errors import SopflowError
 from engine.locale import Words
@@ -31,14 +32,21 @@ def register(commands: Any) -> None:
         "2 on a bad file.",
     )
     parser.add_argument(
-        "paths", nargs="+", metavar="SCENARIO", help="scenario files or folders of *.yaml files"
+        "paths",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario files, folders of *.yaml files, or - for standard input",
     )
     parser.add_argument(
         "--json",
         action="store_true",
         help="print one JSON document instead: {ok, scenarios: [...]} (schemas/simulation.schema.json)",
     )
-    parser.add_argument("--html", metavar="FILE", help="also write an HTML report with a timeline chart")
+    parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write an HTML report with a timeline chart (- for standard output)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="only the summary and failures")
     add_language_option(parser)
     parser.add_argument(
@@ -54,7 +62,11 @@ def register(commands: Any) -> None:
 def run_simulate(args: Any) -> int:
     results: list[Simulation] = []
     try:
-        scenarios = [load_scenario(path) for path in expand(args.paths)]
+        stdin = read_stdin() if STDIN in args.paths else None
+        scenarios = [
+            load_scenario(STDIN_NAME, stdin) if str(path) == STDIN else load_scenario(path)
+            for path in expand(args.paths)
+        ]
         store = simulation_store(args.store)
     except SopflowError as failure:
         return cannot_run(failure)
@@ -78,7 +90,7 @@ def run_simulate(args: Any) -> int:
     if args.html:
         from engine.simulation.report import html_report
 
-        Path(args.html).write_text(html_report(results, args.lang), encoding="utf-8")
+        emit(html_report(results, args.lang), args.html)
     return 1 if any(s.failures for s in results) else 0
 
 

@@ -32,14 +32,17 @@ class LoadResult:
 
     spec: ProcessSpec | None
     problems: tuple[Problem, ...]
+    readable: bool = True
+    """False when the file could not be read as a YAML mapping at all (missing, not text, broken
+    YAML): a command cannot run on it, rather than finding it invalid."""
 
     @property
     def ok(self) -> bool:
         return self.spec is not None
 
 
-def read_source(path: str | Path, schema: str = "", raw: bytes | None = None) -> tuple[Source, list[Problem]]:
-    """Read a YAML mapping from a file (or `raw`, its content) and validate it against `schema`."""
+def read_document(path: str | Path, raw: bytes | None = None) -> tuple[Source, list[Problem]]:
+    """Read a YAML mapping from a file (or `raw`, its content); the problems say why it cannot be."""
     name = str(path)
     content = _read(name) if raw is None else raw
     if isinstance(content, Problem):
@@ -50,6 +53,14 @@ def read_source(path: str | Path, schema: str = "", raw: bytes | None = None) ->
     if not isinstance(source.data, dict):
         kind = "a list" if isinstance(source.data, list) else f"the value {source.data!r}"
         return source, [source.problem((), f"the document must be a mapping of keys to values, not {kind}")]
+    return source, []
+
+
+def read_source(path: str | Path, schema: str = "", raw: bytes | None = None) -> tuple[Source, list[Problem]]:
+    """Read a YAML mapping from a file (or `raw`, its content) and validate it against `schema`."""
+    source, problems = read_document(path, raw)
+    if problems:
+        return source, problems
     return source, schema_problems(source, schema) if schema else []
 
 
@@ -71,8 +82,11 @@ def check_process(
     read from beside `path`."""
     content = _read(str(path)) if raw is None else raw
     if isinstance(content, Problem):
-        return LoadResult(None, (content,))
-    source, schema_found = read_source(path, PROCESS_SCHEMA, content)
+        return LoadResult(None, (content,), readable=False)
+    source, unreadable = read_document(path, content)
+    if unreadable:
+        return LoadResult(None, tuple(unreadable), readable=False)
+    schema_found = schema_problems(source, PROCESS_SCHEMA)
     left_out: set[str] = set()
     if schema_found:
         sound = pruned(source.data, schema_found) if isinstance(source.data, dict) else None

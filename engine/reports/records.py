@@ -16,7 +16,6 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from engine.locale import Words
@@ -166,7 +165,8 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 
 
-def write_xlsx(rows: list[RecordRow], path: Path, w: Words) -> None:
+def as_xlsx(rows: list[RecordRow], w: Words) -> bytes:
+    """The workbook's bytes: one sheet per form."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
@@ -200,7 +200,9 @@ def write_xlsx(rows: list[RecordRow], path: Path, w: Words) -> None:
         for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
             width = max(_width(v) for v in column)
             sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
-    book.save(path)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _width(value: Any) -> float:

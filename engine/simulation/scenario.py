@@ -66,18 +66,23 @@ class ScenarioSpec:
     title_en: str = ""
 
 
-def load_scenario(path: str | Path) -> ScenarioSpec:
-    """Read and check a scenario; DefinitionError lists every problem, located."""
-    source, problems = read_source(path, SCENARIO_SCHEMA)
+def load_scenario(path: str | Path, raw: bytes | None = None) -> ScenarioSpec:
+    """Read and check a scenario (from `raw`, its content, if given); DefinitionError lists every
+    problem, located. Its `processes` folder is relative to the file, or to the working folder for
+    content given without a file (default there: `processes`)."""
+    source, problems = read_source(path, SCENARIO_SCHEMA, raw)
     if problems:
         raise DefinitionError(problems)
-    return _Reader(source, Path(path)).read()
+    return _Reader(source, Path(path), beside=raw is None).read()
 
 
 class _Reader:
-    def __init__(self, source: Source, path: Path) -> None:
+    def __init__(self, source: Source, path: Path, *, beside: bool) -> None:
         self.source = source
         self.path = path
+        self.folder = path.parent if beside else Path.cwd()
+        """Where `processes` is found from: the scenario file's folder, or the working folder."""
+        self.processes = "../processes" if beside else "processes"
         self.data: dict[str, Any] = source.data
         self.problems: list[Problem] = []
 
@@ -136,7 +141,7 @@ class _Reader:
         )
 
     def _definitions(self) -> dict[str, ProcessSpec]:
-        folder = (self.path.parent / self.data.get("processes", "../processes")).resolve()
+        folder = (self.folder / self.data.get("processes", self.processes)).resolve()
         if not folder.is_dir():
             self.add(("processes",), f"no folder of process definitions at {folder}")
             raise DefinitionError(self.problems)

@@ -92,7 +92,11 @@ def test_refusals_and_bad_input_exit_cleanly(store: str, capsys: pytest.CaptureF
         capsys, "run", "start", "ticket", "--actor", "li", "--role", "clerk", "--data", "-", "--store", store,
         stdin="[1, 2",
     )  # fmt: skip
-    assert (code, err) == (2, "sopflow: error: stdin:2:1: YAML syntax: did not find expected ',' or ']'\n")
+    assert (code, err) == (
+        2,
+        "sopflow: error: <stdin>:2:1: the '[' that opens at line 1, column 1 is not closed: "
+        "add ']' (and ',' between items)\n",
+    )
     code, _, err = sopflow(capsys, "run", "history", "ticket-9", "--store", store)
     assert code == 2 and "no instance 'ticket-9'" in err
     code, _, err = sopflow(capsys, "run", "list", "--store", "/nonexistent/x.db")
