@@ -9,41 +9,23 @@ accepted when the scenario expected a refusal, is a failed expectation like any 
 from __future__ import annotations
 
 import gc
-import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from engine.errors import CommandRefused
-from engine.reports.metrics import Period, compute
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import ENGINE, Actor, Event, EventType
-from engine.runtime.instance import Instance
 from engine.runtime.store import Store
-from engine.simulation.scenario import ScenarioSpec, StepSpec
-from engine.time.calendar import zone
+from engine.simulation.expectations import Check, compare, wall_text
+from engine.simulation.scenario import ANY_REASON, ScenarioSpec, StepSpec
 from engine.time.clock import VirtualClock
 
 Progress = Callable[[int, int], None]
 
 FREEZE_EVERY = 100
 """Steps between two moves of the history made so far out of the cycle collector's sight."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Check:
-    step: StepSpec
-    case: str
-    what: str
-    expected: Any
-    actual: Any
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return _same(self.expected, self.actual)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -64,14 +46,8 @@ class Simulation:
         return next((name for name, known in self.cases.items() if known == instance_id), instance_id)
 
     def local(self, moment: datetime | None) -> str:
-        """An instant as the scenario's local wall time, the way expectations spell instants; with
-        its offset where that wall time happens twice (the hour the clocks go back)."""
-        if moment is None:
-            return "never"
-        local = moment.astimezone(zone(self.scenario.timezone))
-        text = local.strftime("%Y-%m-%d %H:%M")
-        twice = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
-        return f"{text} {local.strftime('%z')[:3]}:{local.strftime('%z')[3:]}" if twice else text
+        """An instant as the scenario's local wall time, the way expectations spell instants."""
+        return wall_text(moment, self.scenario.timezone)
 
 
 def simulate(
@@ -92,7 +68,7 @@ def simulate(
                 _name_scheduled(simulation, step)
             if step.expect and step.case in simulation.cases:
                 instance = engine.instance(simulation.cases[step.case])
-                simulation.checks.extend(_expectations(simulation, step, instance))
+                simulation.checks.extend(compare(engine, scenario.timezone, step, instance))
             if progress is not None:
                 progress(number, len(scenario.steps))
             if number % FREEZE_EVERY == 0:
@@ -124,7 +100,8 @@ def _perform(simulation: Simulation, step: StepSpec) -> None:
     try:
         outcome = _command(engine, simulation.cases.get(step.case, ""), step, actor)
     except CommandRefused as refusal:
-        actual, detail = f"refused: {refusal.reason.value}", str(refusal)
+        reason = "any reason" if step.refused == ANY_REASON else refusal.reason.value
+        actual, detail = f"refused: {reason}", str(refusal)
     else:
         actual, detail = "done", ""
         if step.action == "start":
@@ -173,91 +150,3 @@ def _command(engine: Engine, instance: str, step: StepSpec, actor: Actor) -> Out
     if step.action == "sign":
         return engine.sign(instance, step.name, actor, role=step.role)
     return engine.raise_event(instance, step.name, data, actor)
-
-
-def _expectations(simulation: Simulation, step: StepSpec, instance: Instance) -> list[Check]:
-    expect = step.expect or {}
-    found: list[tuple[str, Any, Any]] = []
-    if "stage" in expect:
-        found.append(("stage", expect["stage"], instance.stage))
-    if "finished" in expect:
-        found.append(("finished", expect["finished"], instance.finished))
-    for name, value in expect.get("variables", {}).items():
-        found.append((f"variables.{name}", value, instance.variables.get(name)))
-    for form, fields in expect.get("records", {}).items():
-        found.extend(_record_checks(instance, form, fields))
-    for key, wanted in expect.get("duties", {}).items():
-        found.extend(_duty_checks(simulation, instance, key, wanted))
-    if "open_duties" in expect:
-        found.append(
-            ("open_duties", sorted(expect["open_duties"]), sorted(d.key for d in instance.open_duties()))
-        )
-    if "breaches" in expect:
-        breached = [e.data["key"] for e in instance.journal if e.type is EventType.DUTY_BREACHED]
-        found.append(("breaches", list(expect["breaches"]), breached))
-    if "escalations" in expect:
-        escalated = {
-            e.data["key"]: e.data["role"] for e in instance.journal if e.type is EventType.DUTY_ESCALATED
-        }
-        found.append(("escalations", dict(expect["escalations"]), escalated))
-    if "metrics" in expect:
-        spec = simulation.engine.definition_of(instance)
-        as_of = Period(as_of=step.at)
-        figures = {f.metric.id: f.value for f in compute(spec, simulation.engine.instances(), as_of)}
-        found.extend(
-            (f"metrics.{name}", value, figures.get(name)) for name, value in expect["metrics"].items()
-        )
-    return [Check(step=step, case=step.case, what=w, expected=e, actual=a) for w, e, a in found]
-
-
-def _record_checks(instance: Instance, form: str, fields: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
-    latest = instance.latest(form)
-    if latest is None:
-        return [(f"records.{form}", dict(fields), "no record")]
-    special = {"version": latest.version, "signed": latest.complete}
-    return [
-        (f"records.{form}.{name}", value, special[name] if name in special else latest.data.get(name))
-        for name, value in fields.items()
-    ]
-
-
-def _duty_checks(
-    simulation: Simulation, instance: Instance, key: str, wanted: Mapping[str, Any]
-) -> list[tuple[str, Any, Any]]:
-    duty = instance.duties.get(key)
-    if duty is None:
-        return [(f"duties.{key}", dict(wanted), "no such duty")]
-    actual = {
-        "status": duty.outcome,
-        "due": simulation.local(duty.due),
-        "opened": simulation.local(duty.opened_at),
-    }
-    tz = zone(simulation.scenario.timezone)
-    return [
-        (f"duties.{key}.{name}", _local_text(value, tz) if name != "status" else value, actual[name])
-        for name, value in wanted.items()
-    ]
-
-
-def _local_text(text: str, tz: Any) -> str:
-    moment = datetime.fromisoformat(text)
-    return (moment.astimezone(tz) if moment.tzinfo else moment).strftime("%Y-%m-%d %H:%M")
-
-
-def _same(expected: Any, actual: Any) -> bool:
-    if isinstance(expected, float) or isinstance(actual, float):
-        return (
-            isinstance(actual, int | float)
-            and isinstance(expected, int | float)
-            and math.isclose(expected, actual)
-        )
-    if isinstance(actual, list) and isinstance(expected, list):
-        return len(actual) == len(expected) and all(
-            _same(e, a) for e, a in zip(expected, actual, strict=True)
-        )
-    if isinstance(actual, tuple):
-        return _same(expected, list(actual))
-    if isinstance(actual, dict) and isinstance(expected, dict):
-        expected = {str(k): v for k, v in expected.items()}  # YAML keys may be numbers
-        return actual.keys() == expected.keys() and all(_same(expected[k], actual[k]) for k in actual)
-    return bool(expected == actual)

@@ -9,6 +9,7 @@ order, so a mistake in a scenario is reported at its line before anything runs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from engine.errors import DefinitionError, Problem, Reason, did_you_mean
 from engine.loading.loader import check_process, read_source, sibling_process_ids
 from engine.loading.yaml_source import Path as JsonPath
 from engine.loading.yaml_source import Source
+from engine.simulation.expect_names import check_names
 from engine.spec.model import ProcessSpec
 from engine.time.calendar import BusinessCalendar, calendar_for
 from engine.time.durations import add, parse_duration
@@ -27,6 +29,9 @@ from engine.time.durations import add, parse_duration
 SCENARIO_SCHEMA = "scenario.schema.json"
 ACTIONS = ("start", "fire", "submit", "sign", "event")
 """The commands a step may issue; a step may instead name a `scheduled` instance, or only expect."""
+ANY_REASON = "any reason"
+"""What `refused: true` expects: a refusal, whatever its reason."""
+_TIME_ONLY = re.compile(r"^\d{1,2}:\d\d(?::\d\d)?$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,8 +91,8 @@ class _Reader:
         self.data: dict[str, Any] = source.data
         self.problems: list[Problem] = []
 
-    def add(self, where: JsonPath, message: str) -> None:
-        self.problems.append(self.source.problem(where, message))
+    def add(self, where: JsonPath, message: str, key: bool = False) -> None:
+        self.problems.append(self.source.problem(where, message, key=key))
         self.problems.sort(key=lambda p: (p.line, p.column))
 
     def read(self) -> ScenarioSpec:
@@ -107,7 +112,7 @@ class _Reader:
         cases: dict[str, str] = {}
         moment = start
         for index, raw in enumerate(self.data["steps"]):
-            at = self._instant(("steps", index, "at"), raw["at"], start, calendar) or moment
+            at = self._when(index, raw, start, moment, calendar)
             if at < moment:
                 self.add(
                     ("steps", index, "at"), "steps must be in time order; this one is earlier than the last"
@@ -116,6 +121,12 @@ class _Reader:
             step = self._step(index, raw, at, cases, definitions)
             if step is not None:
                 steps.append(step)
+            for name, wanted in (raw.get("expect") or {}).get("duties", {}).items():
+                for kind in ("due", "opened"):
+                    if kind in wanted:
+                        self._instant(
+                            ("steps", index, "expect", "duties", name, kind), wanted[kind], start, calendar
+                        )
         until = moment
         if "until" in self.data:
             until = self._instant(("until",), self.data["until"], start, calendar) or moment
@@ -156,7 +167,30 @@ class _Reader:
                 found[result.spec.id] = result.spec
         return found
 
+    def _when(
+        self, index: int, raw: dict[str, Any], start: datetime, previous: datetime, calendar: Any
+    ) -> datetime:
+        """A step's instant: `at`, or `after` the previous step."""
+        path: JsonPath = ("steps", index)
+        if ("at" in raw) == ("after" in raw):
+            if "at" in raw:
+                self.add((*path, "after"), "give 'at' or 'after', not both")
+            else:
+                self.add(path, "a step needs 'at' (an instant) or 'after' (a duration since the step before)")
+            return previous
+        if "at" in raw:
+            return self._instant((*path, "at"), raw["at"], start, calendar) or previous
+        try:
+            return add(previous, parse_duration(raw["after"]), calendar)
+        except Exception as error:  # a malformed duration raises the time layer's error
+            self.add((*path, "after"), str(error))
+            return previous
+
     def _instant(self, where: JsonPath, text: str, start: datetime | None, calendar: Any) -> datetime | None:
+        if _TIME_ONLY.match(text):
+            day = start.astimezone(calendar.tz).date().isoformat() if start else "2026-11-23"
+            self.add(where, f"'{text}' has no date: write the day too, as '{day} {text}'")
+            return None
         try:
             if text.startswith("+"):
                 if start is None:
@@ -200,6 +234,8 @@ class _Reader:
         specs: dict[str, ProcessSpec],
     ) -> StepSpec | None:
         path: JsonPath = ("steps", index)
+        if not self._one_thing(path, raw):
+            return None
         action = next((a for a in ACTIONS if a in raw), "")
         actor = raw.get("by", "")
         if action and actor not in self.data["actors"]:
@@ -207,7 +243,7 @@ class _Reader:
                 (*path, "by") if actor else path,
                 f"unknown actor '{actor}'{did_you_mean(actor, self.data['actors'])}",
             )
-        if raw.get("refused") and raw["refused"] not in {r.value for r in Reason}:
+        if isinstance(raw.get("refused"), str) and raw["refused"] not in {r.value for r in Reason}:
             reasons = [r.value for r in Reason]
             self.add(
                 (*path, "refused"),
@@ -226,7 +262,7 @@ class _Reader:
             if name in cases:
                 self.add((*path, "scheduled", "case"), f"case '{name}' is already named")
             cases[name] = process
-            self._check_expect(path, raw.get("expect"), specs[process])
+            check_names(self.add, path, raw.get("expect") or {}, specs[process])
             return self._make(index, raw, at, "", process, name, scheduled=process)
         if action == "start":
             process = raw["start"].get("process", self.data["process"])
@@ -257,7 +293,7 @@ class _Reader:
                 self.add((*path, "child"), f"event '{name}' starts no child instance")
             else:
                 cases[child] = started.process
-        self._check_expect(path, raw.get("expect"), spec)
+        check_names(self.add, path, raw.get("expect") or {}, spec)
         return self._make(index, raw, at, action, name, case)
 
     def _check_name(self, path: JsonPath, action: str, name: str, spec: ProcessSpec) -> None:
@@ -271,29 +307,26 @@ class _Reader:
             what = {"fire": "trigger", "submit": "form", "sign": "form to sign", "event": "event"}[action]
             self.add((*path, action), f"no {what} '{name}' in {spec.id}{did_you_mean(name, known)}")
 
-    def _check_expect(self, path: JsonPath, expect: dict[str, Any] | None, spec: ProcessSpec) -> None:
-        if not expect:
-            return
-        stages = {s.id for s in spec.stages}
-        if "stage" in expect and expect["stage"] not in stages:
+    def _one_thing(self, path: JsonPath, raw: dict[str, Any]) -> bool:
+        """A step does one thing: a command, naming a scheduled instance, or only expecting; False
+        when it cannot be read as any (what it has of a command's keys is reported, not fatal)."""
+        done = [key for key in raw if key in (*ACTIONS, "scheduled")]
+        if len(done) > 1:
             self.add(
-                (*path, "expect", "stage"),
-                f"no stage '{expect['stage']}' in {spec.id}{did_you_mean(expect['stage'], stages)}",
+                (*path, done[1]),
+                f"a step does one thing, and this one has {' and '.join(done)}: make them separate steps",
             )
-        metrics = {m.id for m in spec.metrics}
-        for name in expect.get("metrics", {}):
-            if name not in metrics:
-                self.add(
-                    (*path, "expect", "metrics", name),
-                    f"no metric '{name}' in {spec.id}{did_you_mean(name, metrics)}",
-                )
-        forms = {f.id for f in spec.forms}
-        for name in expect.get("records", {}):
-            if name not in forms:
-                self.add(
-                    (*path, "expect", "records", name),
-                    f"no form '{name}' in {spec.id}{did_you_mean(name, forms)}",
-                )
+            return False
+        if not done and "expect" not in raw:
+            things = ", ".join(ACTIONS)
+            self.add(path, f"a step needs something to do ({things} or scheduled) or an expect")
+            return False
+        issuing = bool(done) and done[0] != "scheduled"
+        commands = ", ".join(ACTIONS)
+        for key in ("by", "data", "refused", "role", "child"):
+            if key in raw and not issuing:
+                self.add((*path, key), f"'{key}' belongs to a step that issues a command ({commands})")
+        return True
 
     def _make(
         self,
@@ -318,7 +351,7 @@ class _Reader:
             data=MappingProxyType(dict(data)),
             role=raw.get("role", ""),
             child=raw.get("child", ""),
-            refused=raw.get("refused", ""),
+            refused=ANY_REASON if raw.get("refused") is True else raw.get("refused", ""),
             expect=MappingProxyType(raw["expect"]) if "expect" in raw else None,
             scheduled=scheduled,
             note=raw.get("note", ""),

@@ -19,7 +19,8 @@ from engine.locale import N_, Words, words
 from engine.render.words import title_of, value_title
 from engine.runtime.events import Event, EventType, instant
 from engine.runtime.instance import Duty, Instance
-from engine.simulation.runner import Check, Simulation
+from engine.simulation.expectations import Check
+from engine.simulation.runner import Simulation
 from engine.spec.model import ProcessSpec
 from engine.time.calendar import zone
 

@@ -63,6 +63,8 @@ def test_a_broken_scenario_is_reported_at_each_line() -> None:
         "bad:11:24: unknown case 'y' [steps[3].case]",
         "bad:12:36: no stage 'recieve' in sales-rapid-response (did you mean 'receive'?)"
         " [steps[4].expect.stage]",
+        "bad:12:56: 'refused' belongs to a step that issues a command (start, fire, submit, sign, event)"
+        " [steps[4].refused]",
         "bad:12:56: unknown reason 'nope' [steps[4].refused]",
     ]
 
