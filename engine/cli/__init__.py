@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from engine.cli.output import calendar_notes
 
 MODULES = {
+    "init": "init", "schema": "init",
     "validate": "definitions", "graph": "definitions", "docs": "definitions",
     "due": "due",
     "simulate": "simulate",
