@@ -9,6 +9,7 @@ order, so a mistake in a scenario is reported at its line before anything runs.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -152,7 +153,7 @@ class _Reader:
         )
 
     def _definitions(self) -> dict[str, ProcessSpec]:
-        folder = (self.folder / self.data.get("processes", self.processes)).resolve()
+        folder = Path(os.path.normpath(self.folder / self.data.get("processes", self.processes)))
         if not folder.is_dir():
             self.add(("processes",), f"no folder of process definitions at {folder}")
             raise DefinitionError(self.problems)
