@@ -9,7 +9,6 @@ order, so a mistake in a scenario is reported at its line before anything runs.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -153,14 +152,14 @@ class _Reader:
         )
 
     def _definitions(self) -> dict[str, ProcessSpec]:
-        folder = Path(os.path.normpath(self.folder / self.data.get("processes", self.processes)))
+        folder = (self.folder / self.data.get("processes", self.processes)).resolve()
         if not folder.is_dir():
             self.add(("processes",), f"no folder of process definitions at {folder}")
             raise DefinitionError(self.problems)
         known = sibling_process_ids(folder / "any.yaml")
         found: dict[str, ProcessSpec] = {}
         for file in sorted(folder.glob("*.yaml")):
-            result = check_process(file, known)
+            result = check_process(_shown(file), known)
             if result.spec is None:
                 raise DefinitionError(result.problems)
             version = self.data.get("version") if result.spec.id == self.data["process"] else None
@@ -357,6 +356,14 @@ class _Reader:
             scheduled=scheduled,
             note=raw.get("note", ""),
         )
+
+
+def _shown(file: Path) -> Path:
+    """A file as its problems name it: relative to the working folder when it is inside it."""
+    try:
+        return file.relative_to(Path.cwd())
+    except ValueError:
+        return file
 
 
 def _with_children(processes: set[str], specs: Mapping[str, ProcessSpec]) -> list[str]:
