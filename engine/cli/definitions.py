@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import replace
@@ -93,7 +94,10 @@ def run_validate(args: argparse.Namespace) -> int:
     results = check_all([f for f in files if f not in scenarios], stdin)
     for file in scenarios:
         results[file], scenarios[file] = _check_scenario(file, stdin)
-    results = {file: _without_others(file, results[file], results) for file in files}
+    results = {
+        file: _without_others(file, results[file], results) if file in scenarios else results[file]
+        for file in files
+    }
     _probe_coming_years(result.spec for result in results.values() if result.spec is not None)
     problems = [p for result in results.values() for p in result.problems]
     if args.format == "json":
@@ -153,8 +157,8 @@ def _check_scenario(file: Path, stdin: bytes | None) -> tuple[LoadResult, str]:
 def _without_others(file: Path, result: LoadResult, results: dict[Path, LoadResult]) -> LoadResult:
     """A scenario's problems less those of the process files it runs that are reported already: a
     broken process is said once, and its scenarios say they wait on it."""
-    checked = {str(other.resolve()) for other in results if other != file and str(other) != STDIN}
-    own = tuple(p for p in result.problems if str(Path(p.file).resolve()) not in checked)
+    checked = {os.path.abspath(other) for other in results if other != file and str(other) != STDIN}
+    own = tuple(p for p in result.problems if os.path.abspath(p.file) not in checked)
     if own or not result.problems:
         return replace(result, problems=own)
     message = "cannot be checked: a process it runs has problems (reported above)"

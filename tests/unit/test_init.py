@@ -109,3 +109,20 @@ def test_this_repositorys_hooks_run_on_a_new_repository(repository: Path) -> Non
     tried = pre_commit(repository, "try-repo", str(ROOT), "sopflow-validate", "--all-files")
     assert tried.returncode == 0, tried.stdout + tried.stderr
     assert "sopflow validate" in tried.stdout and "Passed" in tried.stdout
+
+
+def test_a_broken_process_is_said_once_and_its_scenarios_wait_on_it(
+    repository: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    process = repository / "processes" / "purchase-request.yaml"
+    process.write_text(process.read_text("utf-8").replace("owner: team_lead", "owner: team_led"), "utf-8")
+    monkeypatch.chdir(repository)
+    assert main(["validate", "processes/", "scenarios/"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "error processes/purchase-request.yaml:49:12: unknown role 'team_led' (did you mean 'team_lead'?) "
+        "[stages.review.owner]",
+        "error scenarios/purchase-request-approved.yaml:1:1: cannot be checked: a process it runs has "
+        "problems (reported above)",
+    ]
+    assert captured.err == "2 of 2 files invalid, 2 problems\n"
