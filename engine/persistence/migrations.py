@@ -66,6 +66,43 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """ALTER TABLE instances ADD COLUMN last_hash TEXT NOT NULL DEFAULT ''""",
         """ALTER TABLE instances ADD COLUMN incident TEXT NOT NULL DEFAULT ''""",
     ),
+    (
+        # The people who work the procedures (`sopflow users`), their API tokens (kept as digests),
+        # and the outbox: each event that tells someone something (a warning, a breach, an
+        # escalation, a notification), written in the transaction of the event, and its deliveries
+        # to each webhook endpoint, attempted until one succeeds.
+        """CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            password TEXT NOT NULL,
+            roles TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            locale TEXT NOT NULL,
+            disabled INTEGER NOT NULL,
+            epoch INTEGER NOT NULL,
+            created_at TEXT NOT NULL)""",
+        """CREATE TABLE tokens (
+            digest TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked INTEGER NOT NULL)""",
+        """CREATE TABLE outbox (
+            id TEXT PRIMARY KEY,
+            instance TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            at TEXT NOT NULL)""",
+        """CREATE TABLE deliveries (
+            message TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_at TEXT,
+            delivered_at TEXT,
+            error TEXT NOT NULL,
+            PRIMARY KEY (message, endpoint))""",
+    ),
 )
 """Migration n (counting from 1) takes a store from schema version n - 1 to n."""
 

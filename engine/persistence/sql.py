@@ -65,6 +65,15 @@ class Dialect:
 
 
 EVENT_COLUMNS = "instance, sequence, at, actor, roles, type, data, key"
+OUTBOX_TYPES = frozenset(
+    {EventType.DUTY_WARNED, EventType.DUTY_BREACHED, EventType.DUTY_ESCALATED, EventType.NOTIFIED}
+)
+"""The events that tell someone something, and so leave through the outbox to webhooks."""
+
+
+def message_id(instance: str, sequence: int) -> str:
+    """The stable id of an event's message: the same at every attempt, so a receiver drops repeats."""
+    return f"{instance}/{sequence}"
 
 
 class SqlStore:
@@ -160,6 +169,15 @@ class SqlStore:
             f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(*row, digest) for row, digest in zip(rows, hashes, strict=True)],
         )
+        told = [e for e in write.events if e.type in OUTBOX_TYPES]
+        if told:
+            self._many(
+                "INSERT INTO outbox (id, instance, sequence, type, at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (message_id(e.instance, e.sequence), e.instance, e.sequence, e.type.value, iso(e.at))
+                    for e in told
+                ],
+            )
         records = [e for e in write.events if e.type is EventType.RECORD_SUBMITTED]
         if records:
             self._many(
@@ -359,6 +377,19 @@ class SqlStore:
 
     def close(self) -> None:
         self._db.close()
+
+    # For the modules that keep more than journals in the store (accounts, the outbox)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self._transaction()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement (`?` placeholders); the number of rows it changed."""
+        return int(self._run(sql, params).rowcount)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Every row of a query (`?` placeholders), read inside the store's error handling."""
+        return self._rows(sql, params)
 
     # Internals
 

@@ -49,6 +49,7 @@ from engine.runtime.store import (
     MemoryStore,
     Store,
     StoredCommand,
+    Summary,
     Write,
     command_key,
 )
@@ -281,6 +282,17 @@ class Engine:
             and (breached is None or bool(i.breaches()) == breached)
             and (running is None or i.finished != running)
         ]
+
+    def refresh(self) -> list[Summary]:
+        """Catch up with the other writers of the store, for an engine that serves readers while
+        workers and other servers write: an instance whose journal moved on since it was read is
+        read again when next named. Costs one read of the store's summaries, which it returns."""
+        summaries = self.store.summaries()
+        for summary in summaries:
+            held = self._instances.get(summary.id)
+            if held is not None and len(held.journal) != summary.events:
+                self._evict(summary.id)
+        return summaries
 
     def subscribe(self, callback: Subscriber, *types: EventType) -> Callable[[], None]:
         """Call `callback` with each new event (of `types`, or all); returns a function that unsubscribes."""

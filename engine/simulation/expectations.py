@@ -22,7 +22,7 @@ from engine.reports.metrics import Period, compute
 from engine.runtime.events import EventType
 from engine.runtime.instance import Instance
 from engine.simulation.scenario import StepSpec
-from engine.time.calendar import zone
+from engine.time.calendar import wall_text
 
 if TYPE_CHECKING:
     from engine.runtime.engine import Engine
@@ -42,17 +42,6 @@ class Check:
     @property
     def ok(self) -> bool:
         return same(self.expected, self.actual)
-
-
-def wall_text(moment: datetime | None, timezone: str, *, seconds: bool = False) -> str:
-    """An instant as local wall time, the way scenarios spell instants; with its offset where that
-    wall time happens twice (the hour the clocks go back)."""
-    if moment is None:
-        return "never"
-    local = moment.astimezone(zone(timezone))
-    text = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-    twice = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
-    return f"{text} {local.strftime('%z')[:3]}:{local.strftime('%z')[3:]}" if twice else text
 
 
 def compare(engine: Engine, timezone: str, step: StepSpec, instance: Instance) -> list[Check]:

@@ -18,8 +18,9 @@ from engine.errors import CommandRefused
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import ENGINE, Actor, Event, EventType
 from engine.runtime.store import Store
-from engine.simulation.expectations import Check, compare, wall_text
+from engine.simulation.expectations import Check, compare
 from engine.simulation.scenario import ANY_REASON, ScenarioSpec, StepSpec
+from engine.time.calendar import wall_text
 from engine.time.clock import VirtualClock
 
 Progress = Callable[[int, int], None]

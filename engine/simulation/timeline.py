@@ -30,14 +30,6 @@ QUIET = {EventType.DUTY_SCHEDULED}
 OUTCOMES = ("met", "late", "breached", "missed", "open", "cancelled")
 
 
-_OUTCOME_WORDS = {
-    "met": N_("met on time"),
-    "late": N_("done late"),
-    "breached": N_("breached, still open"),
-    "missed": N_("breached, never done"),
-    "open": N_("open, not yet due"),
-    "cancelled": N_("cancelled before due"),
-}
 _CANCELLED_BECAUSE = {
     "stage left": N_("the stage was left"),
     "instance completed": N_("the case ended"),
@@ -76,10 +68,6 @@ def language(simulation: Simulation, override: str | None = None) -> Words:
     """The words of the scenario's process (its `locale`), unless another language is asked for."""
     scenario = simulation.scenario
     return words(override or scenario.specs[scenario.process].locale)
-
-
-def outcome_text(w: Words, duty: Duty) -> str:
-    return w.t(_OUTCOME_WORDS[duty.outcome])
 
 
 def lines(simulation: Simulation, w: Words | None = None) -> list[str]:

@@ -307,3 +307,14 @@ class BusinessCalendar:
 
     def to_local(self, moment: datetime) -> datetime:
         return require_aware(moment).astimezone(self.tz)
+
+
+def wall_text(moment: datetime | None, timezone: str, *, seconds: bool = False) -> str:
+    """An instant as local wall time, the way scenarios spell instants; with its offset where that
+    wall time happens twice (the hour the clocks go back)."""
+    if moment is None:
+        return "never"
+    local = moment.astimezone(zone(timezone))
+    text = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    twice = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+    return f"{text} {local.strftime('%z')[:3]}:{local.strftime('%z')[3:]}" if twice else text
