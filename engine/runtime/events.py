@@ -7,6 +7,7 @@ UTC), so a journal can be stored and read back without loss.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -87,6 +88,10 @@ class Event:
             "data": dict(self.data),
             "key": self.key,
         }
+
+
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00$")
+"""The text `iso` makes of an instant, to recognise instants in event data."""
 
 
 def iso(moment: datetime) -> str:
