@@ -20,6 +20,7 @@ MODULES = {
     "simulate": "simulate",
     "forms": "reports", "report": "reports",
     "run": "run", "worker": "run",
+    "serve": "serve", "users": "serve",
     "store": "store",
 }  # fmt: skip
 """Each command and the module that implements it, in the order `--help` lists them."""

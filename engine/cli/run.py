@@ -21,9 +21,11 @@ from typing import Any
 from engine.cli.definitions import check_all, expand
 from engine.cli.files import STDIN, STDIN_NAME, read_stdin
 from engine.cli.output import calendar_notes, cannot_run, error, printable, red
+from engine.delivery import webhooks
 from engine.errors import CommandRefused, DefinitionError, SopflowError
 from engine.loading.yaml_source import read_bounded, read_data
 from engine.persistence import STORE_HELP, SqlStore, StoreError, open_store, store_location
+from engine.persistence.outbox import Outbox
 from engine.runtime.engine import Engine, Outcome
 from engine.runtime.events import Actor, Event, EventType
 from engine.runtime.store import ConflictError, Summary
@@ -85,7 +87,11 @@ def register(commands: Any) -> None:
     history = action("history", _history, "an instance's journal, every event in order")
     history.add_argument("instance")
     versions = action("versions", _versions, "running and finished instances per definition version")
-    for parser in (listing, overdue, incidents, history, versions):
+    deliveries = action(
+        "deliveries", _deliveries, "the webhook deliveries of the outbox: delivered, failing, waiting"
+    )
+    deliveries.add_argument("--failing", action="store_true", help="only those whose last attempt failed")
+    for parser in (listing, overdue, incidents, history, versions, deliveries):
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     worker = commands.add_parser(
@@ -197,7 +203,7 @@ def _worker(args: Any) -> int:
     stopped: list[int] = []
     previous = {signum: signal.signal(signum, lambda n, _: stopped.append(n)) for signum in _STOPS}
     try:
-        _work(args, stopped)
+        work_loop(args, stopped)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -208,12 +214,14 @@ def _worker(args: Any) -> int:
 _STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _work(args: Any, stopped: list[int]) -> None:
+def work_loop(args: Any, stopped: list[int]) -> None:
     """Fire what falls due until stopped. When the store fails (a full disk, a lost connection, a
     restarted server), say so, open it afresh after a pause that grows each time (at most a minute)
     and carry on."""
     where = store_location(args.store)
-    print(f"worker on {where}: firing due timers as they fall due (stop with Ctrl-C)", flush=True)
+    endpoints = webhooks.configured()
+    told = f" and delivering webhooks to {len(endpoints)}" if endpoints else ""
+    print(f"worker on {where}: firing due timers as they fall due{told} (stop with Ctrl-C)", flush=True)
     pause = args.interval
     while not stopped:
         try:
@@ -221,6 +229,8 @@ def _work(args: Any, stopped: list[int]) -> None:
                 engine.subscribe(lambda event: print(_event_line(engine, event), flush=True), *_WORKER_SHOWS)
                 while not stopped:
                     fired = engine.work(limit=args.limit)
+                    if endpoints:
+                        fired += _deliver(engine, endpoints)
                     pause = args.interval
                     calendar_notes()
                     for damaged in engine.damaged:
@@ -239,6 +249,16 @@ def _work(args: Any, stopped: list[int]) -> None:
 
 
 MAX_PAUSE = 60.0
+
+
+def _deliver(engine: Engine, endpoints: list[webhooks.Endpoint]) -> int:
+    """The webhooks due, each attempt said; how many were delivered."""
+    assert isinstance(engine.store, SqlStore)
+    attempts = webhooks.deliver(engine, engine.store, endpoints, engine.clock.now())
+    for message, endpoint, failure in attempts:
+        said = f"failed ({failure}), tried again later" if failure else "delivered"
+        print(printable(f"webhook {message} to {endpoint}: {said}"), flush=True)
+    return sum(1 for _, _, failure in attempts if not failure)
 
 
 def _sleep(seconds: float, stopped: list[int]) -> None:
@@ -368,6 +388,25 @@ def _versions(args: Any) -> int:
         tally = f"{row['running']:>6} running {row['finished']:>6} finished"
         print(f"{row['process']:<32} v{row['version']:<3} {tally}")
     return 0
+
+
+def _deliveries(args: Any) -> int:
+    with _store(args) as store:
+        outbox = Outbox(store)
+        rows, messages = outbox.deliveries(failing=args.failing), outbox.messages()
+    if args.json:
+        print(json.dumps([asdict(d) | _instants(d) for d in rows], ensure_ascii=False, indent=2))
+        return 0
+    for d in rows:
+        state = f"delivered {d.delivered_at.isoformat()}" if d.delivered_at else f"next attempt {d.next_at}"
+        why = f"  last error: {d.error}" if d.error else ""
+        print(printable(f"{d.message:<36} {d.endpoint:<32} {d.attempts:>3} attempts  {state}{why}"))
+    print(f"{messages} messages in the outbox, {len(rows)} deliveries listed", file=sys.stderr)
+    return 0
+
+
+def _instants(delivery: Any) -> dict[str, Any]:
+    return {k: getattr(delivery, k).isoformat() for k in ("next_at", "delivered_at") if getattr(delivery, k)}
 
 
 # Helpers

@@ -10,14 +10,16 @@ another writer being first 409 with `retry: true`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from engine.errors import CommandRefused, Reason, SopflowError
+from engine.loading.yaml_source import read_data
 from engine.persistence.accounts import User
 from engine.reports.metrics import compute
 from engine.reports.period import parse_period, period_containing
@@ -43,11 +45,15 @@ STATUS = {
 """Each refusal's HTTP status; any other (the case's state does not allow it now) is 409."""
 
 
-def problem(status: int, title: str, detail: str, **more: Any) -> JSONResponse:
+def problem(
+    status: int, title: str, detail: str, *, headers: Mapping[str, str] | None = None, **more: Any
+) -> JSONResponse:
+    """An RFC 9457 problem."""
     return JSONResponse(
         {"type": "about:blank", "title": title, "status": status, "detail": detail, **more},
         status_code=status,
         media_type=PROBLEM,
+        headers=dict(headers or {}),
     )
 
 
@@ -66,21 +72,35 @@ def conflicted(conflict: ConflictError) -> JSONResponse:
     return problem(409, "Another writer was first", str(conflict), reason="conflict", retry=True)
 
 
+def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> User:
+    """The user whose bearer token the request carries (enabled, the token not revoked)."""
+    service: Service = request.app.state.service
+    scheme, _, token = (authorization or "").partition(" ")
+    user = service.accounts.token_user(token_digest(token.strip())) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise HTTPException(401, "a valid bearer token is needed", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+async def body_data(request: Request) -> dict[str, Any]:
+    """A command's data: the request's JSON body, read with the bounds every input has."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    data, problems = read_data(raw, "the request body")
+    if problems:
+        found = [str(p) for p in problems]
+        raise CommandRefused(Reason.INVALID_DATA, "the request body cannot be read", found)
+    return data
+
+
+Caller = Annotated[User, Depends(caller)]
+Key = Annotated[str, Header(alias="Idempotency-Key", max_length=200)]
+Data = Annotated[dict[str, Any], Depends(body_data)]
+
+
 def router(service: Service) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
-
-    def caller(authorization: Annotated[str | None, Header()] = None) -> User:
-        scheme, _, token = (authorization or "").partition(" ")
-        user = (
-            service.accounts.token_user(token_digest(token.strip())) if scheme.lower() == "bearer" else None
-        )
-        if user is None:
-            raise HTTPException(401, "a valid bearer token is needed", headers={"WWW-Authenticate": "Bearer"})
-        return user
-
-    Caller = Annotated[User, Depends(caller)]
-    Key = Annotated[str, Header(alias="Idempotency-Key", max_length=200)]
-    Data = Annotated[dict[str, Any], Body(default_factory=dict)]
 
     def act(user: User, command: Any) -> dict[str, Any]:
         with service.engine() as engine:
@@ -95,7 +115,12 @@ def router(service: Service) -> APIRouter:
                 versions.setdefault(process, []).append(version)
             return [_process_json(engine.definition(p), v) for p, v in versions.items()]
 
-    @api.post("/processes/{process}/instances", status_code=201, summary="Start an instance")
+    @api.post(
+        "/processes/{process}/instances",
+        status_code=201,
+        summary="Start an instance",
+        openapi_extra=DATA_BODY,
+    )
     def start(process: str, user: Caller, data: Data, key: Key = "") -> dict[str, Any]:
         return act(user, lambda e: e.start(process, data, actor(user), key=key))
 
@@ -115,7 +140,9 @@ def router(service: Service) -> APIRouter:
     def fire(instance: str, trigger: str, user: Caller, key: Key = "") -> dict[str, Any]:
         return act(user, lambda e: e.fire(instance, trigger, actor(user), key=key))
 
-    @api.post("/instances/{instance}/records/{form}", summary="Submit a form (a record)")
+    @api.post(
+        "/instances/{instance}/records/{form}", summary="Submit a form (a record)", openapi_extra=DATA_BODY
+    )
     def submit(instance: str, form: str, user: Caller, data: Data, key: Key = "") -> dict[str, Any]:
         return act(user, lambda e: e.submit(instance, form, data, actor(user), key=key))
 
@@ -123,7 +150,7 @@ def router(service: Service) -> APIRouter:
     def sign(instance: str, form: str, user: Caller, role: str = "", key: Key = "") -> dict[str, Any]:
         return act(user, lambda e: e.sign(instance, form, actor(user), role=role, key=key))
 
-    @api.post("/instances/{instance}/events/{event}", summary="Report an event")
+    @api.post("/instances/{instance}/events/{event}", summary="Report an event", openapi_extra=DATA_BODY)
     def raise_event(instance: str, event: str, user: Caller, data: Data, key: Key = "") -> dict[str, Any]:
         return act(user, lambda e: e.raise_event(instance, event, data, actor(user), key=key))
 
@@ -141,7 +168,7 @@ def router(service: Service) -> APIRouter:
     def overdue(user: Caller) -> list[dict[str, Any]]:
         with service.engine() as engine:
             now = engine.clock.now()
-            everyone = replace(user, roles=frozenset(r.id for s in _specs(service, engine) for r in s.roles))
+            everyone = replace(user, roles=frozenset(r.id for s in service.specs(engine) for r in s.roles))
             return [
                 _duty_json(o, now) for o in service.open_duties(engine, everyone, now) if o.duty.due <= now
             ]
@@ -163,8 +190,8 @@ def router(service: Service) -> APIRouter:
     return api
 
 
-def _specs(service: Service, engine: Engine) -> list[ProcessSpec]:
-    return [engine.definition(p) for p in sorted({p for p, _ in service.store.definition_versions()})]
+DATA_BODY = {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}}
+"""The body a command takes, for the OpenAPI schema (it is read by `body_data`, not by FastAPI)."""
 
 
 def _process_json(spec: ProcessSpec, versions: list[int]) -> dict[str, Any]:

@@ -100,7 +100,7 @@ def _kind(schema: Mapping[str, Any], items: Mapping[str, Any]) -> tuple[str, boo
             return "datetime", False
         if fmt == "date":
             return "date", False
-        return ("textarea" if schema.get("maxLength", 201) > 200 else "text"), False
+        return ("textarea" if schema.get("maxLength", 0) > 200 else "text"), False
     return "json", False
 
 

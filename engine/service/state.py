@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.locale import DEFAULT, Words
 from engine.persistence.accounts import Accounts, User
 from engine.persistence.sql import SqlStore
+from engine.render.words import title_of
 from engine.runtime.engine import Engine
 from engine.runtime.instance import Duty, Instance
 from engine.service.auth import Sessions, SignInLimit
@@ -81,6 +83,19 @@ class Service:
 
     def startable(self, engine: Engine, user: User) -> list[ProcessSpec]:
         """The newest version of every process the user may start (and that does not start itself)."""
+        return [s for s in self.specs(engine) if (set(s.start_by) or {r.id for r in s.roles}) & user.roles]
+
+    def specs(self, engine: Engine) -> list[ProcessSpec]:
+        """The newest definition of every process in the store."""
         processes = sorted({process for process, _ in self.store.definition_versions()})
-        specs = [engine.definition(p) for p in processes]
-        return [s for s in specs if (set(s.start_by) or {r.id for r in s.roles}) & user.roles]
+        return [engine.definition(p) for p in processes]
+
+    def role_titles(self, engine: Engine, user: User, w: Words) -> list[str]:
+        """The user's roles as the processes title them (a role no process has by its id)."""
+        titles = {role.id: title_of(role, w) for spec in self.specs(engine) for role in spec.roles}
+        return [titles.get(role, role) for role in sorted(user.roles)]
+
+    def language(self, engine: Engine) -> str:
+        """The language of pages before anyone signs in: the one most of the processes speak."""
+        locales = [spec.locale for spec in self.specs(engine)]
+        return max(set(locales), key=locales.count) if locales else DEFAULT

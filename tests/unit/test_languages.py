@@ -21,12 +21,14 @@ from engine.time.durations import parse_duration
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "engine"
 KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}
-"""How the code marks its messages: `words.t(...)`, `words.tn(singular, plural, n)`, `N_(...)`."""
+"""How the code marks its messages: `words.t(...)`, `words.tn(singular, plural, n)`, `N_(...)`; the
+page templates call `t(...)` too."""
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 
 
 def code_messages() -> set[str]:
     found = set()
-    for _, _, message, _, _ in extract_from_dir(str(ENGINE), keywords=KEYWORDS):
+    for _, _, message, _, _ in extract_from_dir(str(ENGINE), method_map=METHODS, keywords=KEYWORDS):
         found.update([message] if isinstance(message, str) else message)
     return found
 
