@@ -127,17 +127,21 @@ def _signed_text(r: RecordRow, w: Words) -> str:
     return w.t("fully signed") if r.signed else w.t("awaiting signatures")
 
 
-def _shown(r: RecordRow, field_id: str, value: Any, w: Words) -> str:
-    """A recorded value as a person reads it."""
-    field = r.field(field_id)
+def readable(field: FieldSpec | None, value: Any, timezone: str, w: Words) -> str:
+    """A recorded value as a person reads it: an instant in local time, a choice by its title, a
+    list in words."""
     if field is not None and field.schema().get("format") == "date-time" and isinstance(value, str):
         try:
-            return r.local(instant(value)).strftime("%Y-%m-%d %H:%M")
+            return instant(value).astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
         except ValueError:
             return value
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return value_title(field, value, w)
+
+
+def _shown(r: RecordRow, field_id: str, value: Any, w: Words) -> str:
+    return readable(r.field(field_id), value, r.spec.calendar.timezone, w)
 
 
 def as_markdown(rows: list[RecordRow], w: Words) -> str:

@@ -22,14 +22,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from engine.errors import CommandRefused, Reason
 from engine.locale import Words, words
 from engine.persistence.accounts import User
-from engine.render.words import role_name, title_of, value_title
+from engine.render.words import role_name, title_of
 from engine.reports.happenings import describe
+from engine.reports.records import readable
 from engine.reports.timeline_chart import CHART_STYLE, FONTS, Timeline, chart
 from engine.runtime.engine import Engine
 from engine.runtime.events import EventType
 from engine.runtime.instance import Instance
 from engine.runtime.store import ConflictError
-from engine.service import forms
+from engine.service import api, forms
 from engine.service.auth import SESSION_AGE, SESSION_COOKIE, Session, actor, password_matches
 from engine.service.state import OpenDuty, Service
 from engine.spec.model import FieldSpec, ProcessSpec
@@ -181,15 +182,17 @@ def router(service: Service) -> APIRouter:
             return values
         read = forms.read(fields, values, timezone)
         general: list[str] = []
+        status = 422
         if not read.problems:
             try:
                 return RedirectResponse(act(read.data), status_code=303)
             except CommandRefused as refusal:
                 read.problems, general = _refusal_problems(refusal, fields, w)
+                status = _status(refusal)
             except ConflictError:
-                general = [_changed(w)]
+                general, status = [_changed(w)], 409
         again = forms.inputs(fields, w, _shown_values(values), read.problems)
-        return _page("form.html", w, session, 422, inputs=again, errors=general, **shown)
+        return _page("form.html", w, session, status, inputs=again, errors=general, **shown)
 
     @pages.api_route("/start/{process}", methods=["GET", "POST"])
     async def start(process: str, request: Request) -> Response:
@@ -286,11 +289,33 @@ def router(service: Service) -> APIRouter:
             instance_id, request, lambda e, a, role: e.sign(instance_id, form_id, a, role=role)
         )
 
-    @pages.post("/instances/{instance_id}/events/{event_id}")
+    @pages.api_route("/instances/{instance_id}/events/{event_id}", methods=["GET", "POST"])
     async def report(instance_id: str, event_id: str, request: Request) -> Response:
-        return await command(
-            instance_id, request, lambda e, a, _: e.raise_event(instance_id, event_id, {}, a)
-        )
+        """An event, with a form for its data if it has any."""
+        session = signed_in(request)
+        if isinstance(session, Response):
+            return session
+        with service.engine() as engine:
+            try:
+                spec = engine.definition_of(engine.instance(instance_id))
+                event = spec.event(event_id)
+            except (CommandRefused, KeyError):
+                return _missing(session)
+        if not event.data:
+            return await command(
+                instance_id, request, lambda e, a, _: e.raise_event(instance_id, event_id, {}, a)
+            )
+        w = words(spec.locale)
+        heading = title_of(event, w)
+        shown: dict[str, Any] = {"back": f"/instances/{instance_id}", "back_title": instance_id}
+        shown |= {"heading": heading, "title": heading, "submit": w.t("Report")}
+
+        def act(data: dict[str, Any]) -> str:
+            with service.engine() as engine:
+                engine.raise_event(instance_id, event_id, data, actor(session.user))
+            return f"/instances/{instance_id}"
+
+        return await exchange(request, session, w, event.data, spec.calendar.timezone, shown, act)
 
     return pages
 
@@ -329,7 +354,8 @@ def _changed(w: Words) -> str:
 
 
 def _status(refusal: CommandRefused) -> int:
-    return 403 if refusal.reason is Reason.ROLE_NOT_ALLOWED else 409
+    """A refusal's HTTP status, as the API gives it."""
+    return api.STATUS.get(refusal.reason, 409)
 
 
 def _said(refusal: CommandRefused) -> str:
@@ -413,81 +439,68 @@ def _instance(
         title=instance.id, instance=instance, process_title=title_of(spec, w),
         stage=title_of(spec.stage(instance.stage), w) if instance.stage else "",
         actions=[] if instance.finished else _actions(spec, instance, user, w),
-        duties=duties, chart=chart(timeline, w), records=_records(spec, instance, tz, w),
+        duties=duties, chart=chart(timeline, w), records=_records(spec, instance, user.timezone, w),
         history=history, errors=errors,
     )  # fmt: skip
 
 
 def _actions(spec: ProcessSpec, instance: Instance, user: User, w: Words) -> list[Action]:
     """What the user can do in the instance now: fill a form of this stage or one a duty of theirs
-    waits on, take a step of this stage, report an event, sign a record waiting on their role."""
-    roles = user.roles
+    waits on, take a step of this stage, report an event a duty of theirs or an exit waits on (or
+    one that starts other work), sign a record waiting on their role."""
+    roles, here = user.roles, f"/instances/{instance.id}"
     stage = spec.stage(instance.stage)
-    wanted = {spec.duty(d.id).satisfied_by_form for d in instance.open_duties() if d.role in roles}
+    mine = [spec.duty(d.id) for d in instance.open_duties() if d.role in roles]
     actions: list[Action] = []
     for form in spec.forms:
-        if (form.id in stage.produces or form.id in wanted) and set(form.filled_by) & roles:
-            actions.append(
-                Action(
-                    label=w.t("Fill in {form}", form=w.title(title_of(form, w))),
-                    href=f"/instances/{instance.id}/forms/{form.id}",
-                )
-            )
+        wanted = form.id in stage.produces or any(d.satisfied_by_form == form.id for d in mine)
+        if wanted and set(form.filled_by) & roles:
+            label = w.t("Fill in {form}", form=w.title(title_of(form, w)))
+            actions.append(Action(label=label, href=f"{here}/forms/{form.id}"))
     for exit_ in stage.exits:
         if exit_.trigger and set(exit_.by) & roles:
             actions.append(
-                Action(
-                    label=exit_.title or exit_.trigger,
-                    post=f"/instances/{instance.id}/triggers/{exit_.trigger}",
-                )
+                Action(label=exit_.title or exit_.trigger, post=f"{here}/triggers/{exit_.trigger}")
             )
+    awaited = {d.satisfied_by_event for d in mine} | {e.on_event for e in stage.exits if e.on_event}
     for event in spec.events:
-        if set(event.by) & roles and not event.data:
-            actions.append(
-                Action(
-                    label=w.t("Report: {event}", event=title_of(event, w)),
-                    post=f"/instances/{instance.id}/events/{event.id}",
-                )
-            )
+        if set(event.by) & roles and (event.id in awaited or event.start_child or event.sets):
+            label = w.t("Report: {event}", event=title_of(event, w))
+            where = f"{here}/events/{event.id}"
+            actions.append(Action(label=label, href=where) if event.data else Action(label=label, post=where))
     for form_id, versions in instance.records.items():
-        latest = versions[-1]
-        form = spec.form(form_id)
+        latest, form = versions[-1], spec.form(form_id)
         signed = {s.role for s in latest.signatures}
         for role in sorted(set(form.signed_by) & roles - signed):
             if not latest.complete:
-                label = w.t(
-                    "Sign {form} as {role}", form=w.title(title_of(form, w)), role=role_name(spec, role, w)
-                )
-                actions.append(
-                    Action(label=label, post=f"/instances/{instance.id}/signatures/{form_id}", role=role)
-                )
+                titled = w.title(title_of(form, w))
+                label = w.t("Sign {form} as {role}", form=titled, role=role_name(spec, role, w))
+                actions.append(Action(label=label, post=f"{here}/signatures/{form_id}", role=role))
     return actions
 
 
-def _records(spec: ProcessSpec, instance: Instance, tz: Any, w: Words) -> list[dict[str, Any]]:
+def _records(spec: ProcessSpec, instance: Instance, timezone: str, w: Words) -> list[dict[str, Any]]:
+    """The latest version of each record, its values as people read them."""
     shown = []
     for form_id, versions in instance.records.items():
-        form = spec.form(form_id)
-        latest = versions[-1]
+        form, latest = spec.form(form_id), versions[-1]
         fields = {f.id: f for f in form.fields}
         signed = ""
         if form.signed_by:
             signed = w.t("fully signed") if latest.complete else w.t("awaiting signatures")
+        at = latest.submitted_at.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
+        values = [
+            (title_of(fields[k], w) if k in fields else k, readable(fields.get(k), v, timezone, w))
+            for k, v in latest.data.items()
+        ]
         shown.append(
             {
                 "form": form_id,
                 "title": w.title(title_of(form, w)),
                 "version": latest.version,
-                "submitted": w.t(
-                    "{at} by {actor}",
-                    at=latest.submitted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                    actor=latest.submitted_by,
-                ),
+                "submitted": w.t("{at} by {actor}", at=at, actor=latest.submitted_by),
                 "signed": signed,
-                "fields": [
-                    (title_of(fields[k], w) if k in fields else k, value_title(fields.get(k), v, w))
-                    for k, v in latest.data.items()
-                ],
+                "fields": values,
             }
         )
     return shown
