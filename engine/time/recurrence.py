@@ -66,8 +66,8 @@ def occurrences(rule: RecurrenceSpec, anchor: datetime, calendar: BusinessCalend
         moment = _adjust(raw, rule.on_non_working, calendar)
         if rule.until is not None and moment > rule.until:
             return
-        if previous is not None and moment <= previous:
-            continue
+        if previous is not None and moment.astimezone(UTC) <= previous.astimezone(UTC):
+            continue  # compared as instants: within one zone Python compares wall times, fold unseen
         previous = moment
         produced += 1
         yield moment

@@ -122,3 +122,20 @@ def test_a_kept_series_gives_each_instant_as_the_whole_series_does() -> None:
     other = recurrence.series(rule, at("2026-09-15 10:01"), CN)
     assert [other.nth(i) for i in range(13)] == whole
     assert (whole[0], whole[4]) == (at("2026-10-08 10:00"), at("2027-02-01 10:00"))
+
+
+def test_every_half_hour_keeps_both_slots_of_the_hour_the_clocks_repeat() -> None:
+    """Found by the engine's state machine: in Munich the clocks go back at 03:00 on 2026-10-25, and
+    the series dropped the repeated hour's two slots, because Python compares two times of one zone
+    by their wall times (02:00 after the change looked earlier than 02:30 before it)."""
+    from datetime import UTC, timedelta
+
+    from engine.time.calendar import CalendarSpec, calendar_for
+
+    munich = calendar_for(CalendarSpec(timezone="Europe/Berlin", country="DE", subdivision="BY"))
+    rule = RecurrenceSpec(every=parse_duration("30m"), count=6)
+    anchor = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)  # 01:30 CEST
+    instants = [m.astimezone(UTC) for m in occurrences(rule, anchor, munich)]
+    assert instants == [anchor + timedelta(minutes=30 * n) for n in range(6)]
+    walls = [(m.strftime("%H:%M"), m.utcoffset()) for m in occurrences(rule, anchor, munich)]
+    assert [w for w, _ in walls] == ["01:30", "02:00", "02:30", "02:00", "02:30", "03:00"]
