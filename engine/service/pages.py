@@ -67,6 +67,10 @@ TEMPLATES = Environment(
 )
 
 
+Run = Callable[[Engine, dict[str, Any]], Any]
+"""A command on an instance with a form's data."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Action:
     label: str
@@ -233,32 +237,50 @@ def router(service: Service) -> APIRouter:
                 return _missing(session)
             return _instance(engine, instance, session, [])
 
+    def definition(instance_id: str) -> ProcessSpec | None:
+        with service.engine() as engine:
+            try:
+                return engine.definition_of(engine.instance(instance_id))
+            except CommandRefused:
+                return None
+
+    async def instance_form(
+        request: Request, session: Session, instance_id: str, spec: ProcessSpec,
+        fields: tuple[FieldSpec, ...], heading: str, submit: str, run: Run,
+    ) -> Response:  # fmt: skip
+        """A form on an instance: its fields, then `run` with the data, and the instance again."""
+        here = f"/instances/{instance_id}"
+        shown = {
+            "back": here,
+            "back_title": instance_id,
+            "heading": heading,
+            "title": heading,
+            "submit": submit,
+        }
+
+        def act(data: dict[str, Any]) -> str:
+            with service.engine() as engine:
+                run(engine, data)
+            return here
+
+        return await exchange(
+            request, session, words(spec.locale), fields, spec.calendar.timezone, shown, act
+        )
+
     @pages.api_route("/instances/{instance_id}/forms/{form_id}", methods=["GET", "POST"])
     async def form_page(instance_id: str, form_id: str, request: Request) -> Response:
         session = signed_in(request)
         if isinstance(session, Response):
             return session
-        with service.engine() as engine:
-            try:
-                spec = engine.definition_of(engine.instance(instance_id))
-                form = spec.form(form_id)
-            except (CommandRefused, KeyError):
-                return _missing(session)
-        w = words(spec.locale)
-        heading = w.title(title_of(form, w))
-        shown: dict[str, Any] = {
-            "back": f"/instances/{instance_id}",
-            "back_title": instance_id,
-            "heading": heading,
-        }
-
-        def act(data: dict[str, Any]) -> str:
-            with service.engine() as engine:
-                engine.submit(instance_id, form_id, data, actor(session.user))
-            return f"/instances/{instance_id}"
-
-        shown |= {"title": heading, "submit": w.t("Submit")}
-        return await exchange(request, session, w, form.fields, spec.calendar.timezone, shown, act)
+        spec = definition(instance_id)
+        if spec is None or form_id not in {f.id for f in spec.forms}:
+            return _missing(session)
+        w, form = words(spec.locale), spec.form(form_id)
+        who = actor(session.user)
+        return await instance_form(
+            request, session, instance_id, spec, form.fields, w.title(title_of(form, w)), w.t("Submit"),
+            lambda engine, data: engine.submit(instance_id, form_id, data, who),
+        )  # fmt: skip
 
     async def command(instance_id: str, request: Request, run: Any) -> Response:
         """A button's command on an instance, then the instance again (with the refusal, if any)."""
@@ -295,27 +317,19 @@ def router(service: Service) -> APIRouter:
         session = signed_in(request)
         if isinstance(session, Response):
             return session
-        with service.engine() as engine:
-            try:
-                spec = engine.definition_of(engine.instance(instance_id))
-                event = spec.event(event_id)
-            except (CommandRefused, KeyError):
-                return _missing(session)
+        spec = definition(instance_id)
+        if spec is None or event_id not in {e.id for e in spec.events}:
+            return _missing(session)
+        event, who = spec.event(event_id), actor(session.user)
         if not event.data:
             return await command(
                 instance_id, request, lambda e, a, _: e.raise_event(instance_id, event_id, {}, a)
             )
         w = words(spec.locale)
-        heading = title_of(event, w)
-        shown: dict[str, Any] = {"back": f"/instances/{instance_id}", "back_title": instance_id}
-        shown |= {"heading": heading, "title": heading, "submit": w.t("Report")}
-
-        def act(data: dict[str, Any]) -> str:
-            with service.engine() as engine:
-                engine.raise_event(instance_id, event_id, data, actor(session.user))
-            return f"/instances/{instance_id}"
-
-        return await exchange(request, session, w, event.data, spec.calendar.timezone, shown, act)
+        return await instance_form(
+            request, session, instance_id, spec, event.data, title_of(event, w), w.t("Report"),
+            lambda engine, data: engine.raise_event(instance_id, event_id, data, who),
+        )  # fmt: skip
 
     return pages
 

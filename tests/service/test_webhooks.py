@@ -21,7 +21,7 @@ from engine.cli import main
 from engine.delivery.webhooks import Endpoint, deliver, endpoints, pause_after
 from engine.errors import SopflowError
 from engine.loading.loader import load_process
-from engine.persistence import open_store
+from engine.persistence import SqlStore, open_store
 from engine.persistence.outbox import Outbox
 from engine.runtime.engine import Engine
 from engine.runtime.events import Actor
@@ -67,13 +67,19 @@ def receiver() -> Iterator[Receiver]:
     found.server.server_close()
 
 
-def test_every_message_is_delivered_once_accepted_and_none_lost(tmp_path: Path, receiver: Receiver) -> None:
+def breached(tmp_path: Path) -> tuple[SqlStore, VirtualClock, Engine]:
+    """A store with an R0 case 20 minutes on: its 5- and 15-minute deadlines passed and escalated."""
     store = open_store(str(tmp_path / "s.db"))
     clock = VirtualClock(START)
     engine = Engine(clock, store)
     engine.register(load_process(R0))
     engine.start("sales-rapid-response", INTAKE, Actor.of("li.lei", "sales_rep"))
-    engine.advance_to(START + timedelta(minutes=20))  # the 5- and 15-minute deadlines pass, escalated
+    engine.advance_to(START + timedelta(minutes=20))
+    return store, clock, engine
+
+
+def test_every_message_is_delivered_once_accepted_and_none_lost(tmp_path: Path, receiver: Receiver) -> None:
+    store, clock, engine = breached(tmp_path)
     outbox = Outbox(store)
     expected = outbox.messages()
     assert expected == 6  # a warning, two breaches and their escalations, the supervisor told of the case
@@ -101,12 +107,7 @@ def test_every_message_is_delivered_once_accepted_and_none_lost(tmp_path: Path, 
 
 
 def test_an_endpoint_gets_only_the_messages_it_wants(tmp_path: Path, receiver: Receiver) -> None:
-    store = open_store(str(tmp_path / "s.db"))
-    clock = VirtualClock(START)
-    engine = Engine(clock, store)
-    engine.register(load_process(R0))
-    engine.start("sales-rapid-response", INTAKE, Actor.of("li.lei", "sales_rep"))
-    engine.advance_to(START + timedelta(minutes=20))
+    store, clock, engine = breached(tmp_path)
     escalations = Endpoint(name="esc", url=receiver.url, secret=SECRET, events=frozenset({"duty_escalated"}))
     receiver.received.append(({}, b""))  # the receiver's failing first answer is spent
     receiver.received.append(({}, b""))  # ... and its late one
@@ -131,13 +132,8 @@ def test_endpoints_are_configured_with_a_secret() -> None:
 
 
 def test_deliveries_are_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    location = str(tmp_path / "s.db")
-    store = open_store(location)
-    clock = VirtualClock(START)
-    engine = Engine(clock, store)
-    engine.register(load_process(R0))
-    engine.start("sales-rapid-response", INTAKE, Actor.of("li.lei", "sales_rep"))
-    engine.advance_to(START + timedelta(minutes=20))
+    store, clock, _ = breached(tmp_path)
+    location = store.location
     outbox = Outbox(store)
     (message,) = outbox.take("hook", clock.now(), 1)
     outbox.attempted(

@@ -14,14 +14,13 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from engine.persistence import open_store
 from engine.service.app import create_app
 from engine.service.state import Service
 from engine.time.clock import VirtualClock
 from tests.service.conftest import PASSWORD, START, people
-from tests.unit.test_timeline_in_a_browser import CHROMIUM, FLAGS
 
 
 @pytest.fixture
@@ -46,15 +45,6 @@ def server(tmp_path: Path) -> Iterator[tuple[str, VirtualClock]]:
     running.should_exit = True
     thread.join(timeout=10)
     service.store.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    assert CHROMIUM, "the browser tests need Chromium: apt-get install chromium fonts-noto-cjk"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def signed_in(browser: Any, base: str, user: str) -> Page:
