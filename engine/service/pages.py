@@ -8,7 +8,7 @@ user's); every form post carries the session's CSRF token.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -237,12 +237,19 @@ def router(service: Service) -> APIRouter:
                 return _missing(session)
             return _instance(engine, instance, session, [])
 
-    def definition(instance_id: str) -> ProcessSpec | None:
+    def opened(
+        request: Request, instance_id: str, part: Callable[[ProcessSpec], Iterable[str]], part_id: str
+    ) -> tuple[Session, ProcessSpec] | Response:
+        """The signed-in session and the instance's definition, if that definition has the part."""
+        session = signed_in(request)
+        if isinstance(session, Response):
+            return session
         with service.engine() as engine:
             try:
-                return engine.definition_of(engine.instance(instance_id))
+                spec = engine.definition_of(engine.instance(instance_id))
             except CommandRefused:
-                return None
+                return _missing(session)
+        return (session, spec) if part_id in part(spec) else _missing(session)
 
     async def instance_form(
         request: Request, session: Session, instance_id: str, spec: ProcessSpec,
@@ -269,12 +276,10 @@ def router(service: Service) -> APIRouter:
 
     @pages.api_route("/instances/{instance_id}/forms/{form_id}", methods=["GET", "POST"])
     async def form_page(instance_id: str, form_id: str, request: Request) -> Response:
-        session = signed_in(request)
-        if isinstance(session, Response):
-            return session
-        spec = definition(instance_id)
-        if spec is None or form_id not in {f.id for f in spec.forms}:
-            return _missing(session)
+        found = opened(request, instance_id, lambda spec: (f.id for f in spec.forms), form_id)
+        if isinstance(found, Response):
+            return found
+        session, spec = found
         w, form = words(spec.locale), spec.form(form_id)
         who = actor(session.user)
         return await instance_form(
@@ -314,12 +319,10 @@ def router(service: Service) -> APIRouter:
     @pages.api_route("/instances/{instance_id}/events/{event_id}", methods=["GET", "POST"])
     async def report(instance_id: str, event_id: str, request: Request) -> Response:
         """An event, with a form for its data if it has any."""
-        session = signed_in(request)
-        if isinstance(session, Response):
-            return session
-        spec = definition(instance_id)
-        if spec is None or event_id not in {e.id for e in spec.events}:
-            return _missing(session)
+        found = opened(request, instance_id, lambda spec: (e.id for e in spec.events), event_id)
+        if isinstance(found, Response):
+            return found
+        session, spec = found
         event, who = spec.event(event_id), actor(session.user)
         if not event.data:
             return await command(

@@ -125,3 +125,16 @@ def test_a_disabled_user_s_session_ends(served: Served) -> None:
     Accounts(store).update("li.lei", disabled=True)
     store.close()
     assert served.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_an_unknown_instance_form_or_event_is_not_found(served: Served) -> None:
+    case = started(served)
+    sign_in(served, "li.lei")
+    for path in (
+        "/instances/no-such-case/forms/initial_record",
+        f"/instances/{case}/forms/no_such_form",
+        f"/instances/{case}/events/no_such_event",
+    ):
+        answer = served.client.get(path)
+        assert answer.status_code == 404 and "没有这个页面。" in answer.text, path
+    assert served.client.get(f"/instances/{case}/forms/initial_record").status_code == 200
