@@ -6,11 +6,16 @@ import argparse
 import json
 
 
+def parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every benchmark takes, for one that adds its own."""
+    options = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    options.add_argument("--quick", action="store_true", help="small sizes, seconds in all")
+    options.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    return options
+
+
 def arguments(doc: str | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes, seconds in all")
-    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    return parser.parse_args()
+    return parser(doc).parse_args()
 
 
 def report(figures: dict[str, float], json_file: str | None) -> None:

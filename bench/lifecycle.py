@@ -81,6 +81,39 @@ def sopflow_lifecycle(engine: Engine, level: int) -> str:
     return case
 
 
+class _Counted:
+    """An engine whose command calls are counted."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.engine, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return method(*args, **kwargs)
+
+        return counted
+
+
+def sopflow_commands(level: int) -> int:
+    """How many commands one lifecycle of `level` issues."""
+    counted = _Counted(sopflow_engine())
+    sopflow_lifecycle(counted, level)  # type: ignore[arg-type]
+    return counted.calls
+
+
+def transitions_triggers(level: int) -> int:
+    """How many triggers one bare `transitions` lifecycle of `level` pulls."""
+    machine = transitions_machine()
+    pulled: list[object] = []
+    machine.prepare_event.append(lambda *_, **__: pulled.append(None))
+    transitions_lifecycle(machine, level)
+    return len(pulled)
+
+
 class Case:
     """The bare `transitions` model: the state, the records and the counters the guards read."""
 
@@ -157,7 +190,10 @@ def transitions_lifecycle(machine: Machine, level: int) -> None:
 
 
 def spiff_spec() -> Any:
-    from SpiffWorkflow.bpmn.parser import BpmnParser
+    try:
+        from SpiffWorkflow.bpmn.parser import BpmnParser
+    except ImportError:
+        raise SystemExit("the peers are not installed: pip install -r bench/requirements.txt") from None
 
     parser = BpmnParser()
     parser.add_bpmn_file(str(BPMN))
