@@ -79,20 +79,16 @@ class Outbox:
                 "SELECT attempts FROM deliveries WHERE message = ? AND endpoint = ?", (message, endpoint)
             )
             attempts = (int(previous[0][0]) if previous else 0) + 1
-            self._upsert(message, endpoint, attempts=attempts, next_at=retry_at, error=error)
-            if not error:
-                self._store.execute(
-                    "UPDATE deliveries SET delivered_at = ? WHERE message = ? AND endpoint = ?",
-                    (iso(now), message, endpoint),
-                )
+            delivered = None if error else now
+            self._upsert(
+                message, endpoint, attempts=attempts, next_at=retry_at, error=error, delivered=delivered
+            )
 
     def skipped(self, message: str, endpoint: str, now: datetime) -> None:
         """A message that is not for `endpoint` (its roles or process are not the endpoint's)."""
         with self._store.transaction():
-            self._upsert(message, endpoint, attempts=0, next_at=None, error="not for this endpoint")
-            self._store.execute(
-                "UPDATE deliveries SET delivered_at = ? WHERE message = ? AND endpoint = ?",
-                (iso(now), message, endpoint),
+            self._upsert(
+                message, endpoint, attempts=0, next_at=None, error="not for this endpoint", delivered=now
             )
 
     def deliveries(self, *, failing: bool = False) -> list[Delivery]:
@@ -118,12 +114,13 @@ class Outbox:
         return int(self._store.query("SELECT count(*) FROM outbox")[0][0])
 
     def _upsert(
-        self, message: str, endpoint: str, *, attempts: int, next_at: datetime | None, error: str
-    ) -> None:
+        self, message: str, endpoint: str, *, attempts: int, next_at: datetime | None, error: str,
+        delivered: datetime | None,
+    ) -> None:  # fmt: skip
+        values = (attempts, iso(next_at) if next_at else None, iso(delivered) if delivered else None, error)
         self._store.execute(
             "INSERT INTO deliveries (message, endpoint, attempts, next_at, delivered_at, error)"
-            " VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT (message, endpoint)"
-            " DO UPDATE SET attempts = ?, next_at = ?, error = ?",
-            (message, endpoint, attempts, iso(next_at) if next_at else None, error,
-             attempts, iso(next_at) if next_at else None, error),
-        )  # fmt: skip
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message, endpoint)"
+            " DO UPDATE SET attempts = ?, next_at = ?, delivered_at = ?, error = ?",
+            (message, endpoint, *values, *values),
+        )
