@@ -9,8 +9,8 @@ Endpoints are configured in `sopflow.toml`:
     name = "supervisors-chat"          # optional; the URL by default
     url = "https://chat.example/hooks/sopflow"
     secret = "whsec_..."               # or secret_env = "NAME OF AN ENVIRONMENT VARIABLE"
-    roles = ["sales_supervisor"]       # optional: only messages that concern these roles
-    processes = ["sales-rapid-response"]  # optional: only messages of these processes
+    roles = ["supervisor"]             # optional: only messages that concern these roles
+    processes = ["my-process"]         # optional: only messages of these processes
     events = ["duty_breached", "duty_escalated"]  # optional: only these kinds
 
 A message's id is stable (`instance/sequence`), so a receiver drops a repeat.

@@ -106,6 +106,14 @@ def router(service: Service) -> APIRouter:
             )
         return values
 
+    async def signed_post(request: Request) -> tuple[Session, dict[str, list[str]]] | Response:
+        """The session and the form it posted, or the page that refuses it."""
+        session = signed_in(request)
+        if isinstance(session, Response):
+            return session
+        values = await posted(request, session)
+        return values if isinstance(values, Response) else (session, values)
+
     def anonymous() -> Words:
         with service.engine() as engine:
             return words(service.language(engine))
@@ -146,12 +154,9 @@ def router(service: Service) -> APIRouter:
 
     @pages.post("/logout")
     async def logout(request: Request) -> Response:
-        session = signed_in(request)
-        if isinstance(session, Response):
-            return session
-        values = await posted(request, session)
-        if isinstance(values, Response):
-            return values
+        posted_by = await signed_post(request)
+        if isinstance(posted_by, Response):
+            return posted_by
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -289,12 +294,10 @@ def router(service: Service) -> APIRouter:
 
     async def command(instance_id: str, request: Request, run: Any) -> Response:
         """A button's command on an instance, then the instance again (with the refusal, if any)."""
-        session = signed_in(request)
-        if isinstance(session, Response):
-            return session
-        values = await posted(request, session)
-        if isinstance(values, Response):
-            return values
+        posted_by = await signed_post(request)
+        if isinstance(posted_by, Response):
+            return posted_by
+        session, values = posted_by
         with service.engine() as engine:
             try:
                 run(engine, actor(session.user), (values.get("role") or [""])[0])
