@@ -76,6 +76,9 @@ def endpoints(config: Mapping[str, Any]) -> list[Endpoint]:
         lists = {key: table.get(key, []) for key in ("roles", "processes", "events")}
         if not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in lists.values()):
             raise SopflowError(f"{where}: roles, processes and events are lists of text")
+        timeout = table.get("timeout", TIMEOUT)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 300:
+            raise SopflowError(f"{where}: timeout is a number of seconds, more than 0 and at most 300")
         found.append(
             Endpoint(
                 name=str(table.get("name", table["url"])),
@@ -84,7 +87,7 @@ def endpoints(config: Mapping[str, Any]) -> list[Endpoint]:
                 roles=frozenset(lists["roles"]),
                 processes=frozenset(lists["processes"]),
                 events=frozenset(lists["events"]),
-                timeout=float(table.get("timeout", TIMEOUT)),
+                timeout=float(timeout),
             )
         )
     return found

@@ -129,6 +129,10 @@ def test_endpoints_are_configured_with_a_secret() -> None:
     assert (hook.name, hook.roles) == ("http://x/h", frozenset({"sales_supervisor"}))
     with pytest.raises(SopflowError, match=r"webhooks\[0\] needs a secret"):
         endpoints({"webhooks": [{"url": "http://x/h"}]})
+    assert endpoints({"webhooks": [{"url": "http://x/h", "secret": SECRET, "timeout": 2}]})[0].timeout == 2.0
+    for timeout in ("10", 0, -1, 301, True):
+        with pytest.raises(SopflowError, match=r"webhooks\[0\]: timeout is a number of seconds"):
+            endpoints({"webhooks": [{"url": "http://x/h", "secret": SECRET, "timeout": timeout}]})
 
 
 def test_deliveries_are_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
