@@ -97,10 +97,14 @@ class Sessions:
 
 class SignInLimit:
     """At most `attempts` failed sign-ins per user name and per client in `window` seconds; the
-    next are refused until the oldest failure leaves the window."""
+    next are refused until the oldest of those failures leaves the window.
 
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        self.attempts, self.window = attempts, window
+    Only the last `attempts` failures of a key are kept, and at most `keys` keys (made-up user
+    names cost no more memory than that): past it, keys whose failures have all left the window
+    go first, then the longest-tracked."""
+
+    def __init__(self, attempts: int = 5, window: float = 300.0, keys: int = 10_000) -> None:
+        self.attempts, self.window, self.keys = attempts, window, keys
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -115,14 +119,17 @@ class SignInLimit:
         now = time.monotonic()
         with self._lock:
             for key in keys:
-                self._failures.setdefault(key, deque()).append(now)
+                self._failures.setdefault(key, deque(maxlen=self.attempts)).append(now)
+            if len(self._failures) > self.keys:
+                for key in [k for k, kept in self._failures.items() if now - kept[-1] > self.window]:
+                    del self._failures[key]
+            while len(self._failures) > self.keys:
+                del self._failures[next(iter(self._failures))]
 
     def _wait(self, key: str, now: float) -> float:
         failures = self._failures.get(key)
         if not failures:
             return 0.0
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        if len(failures) < self.attempts:
+        if len(failures) < self.attempts or now - failures[0] > self.window:
             return 0.0
         return self.window - (now - failures[0])
