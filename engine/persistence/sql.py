@@ -11,7 +11,6 @@ only.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -88,8 +87,8 @@ class SqlStore:
 
     def commit(self, commit: Commit) -> None:
         with self._transaction():
-            for write in sorted(commit.writes, key=lambda w: w.instance):
-                self._write(write)
+            if commit.writes:
+                self._write(sorted(commit.writes, key=lambda w: w.instance))
             if commit.command is not None:
                 command = commit.command
                 self._run(
@@ -110,89 +109,89 @@ class SqlStore:
                     (iso(event.at), event.actor, _json(dict(event.data))),
                 )
 
-    def _write(self, write: Write) -> None:
-        length = write.expected_version + len(write.events)
-        next_due = iso(write.next_due) if write.next_due else None
-        updated = iso(write.events[-1].at)
-        previous = ""
-        if write.expected_version:
-            row = self._run("SELECT last_hash FROM instances WHERE id = ?", (write.instance,)).fetchone()
-            previous = row[0] if row else ""
-        rows = [_event_row(e) for e in write.events]
-        hashes = list(itertools.accumulate(rows, lambda last, row: chain_hash(last, row), initial=previous))[
-            1:
-        ]
-        if write.expected_version == 0:
-            done = self._run(
-                "INSERT INTO instances (id, number, process, version, stage, finished, journal_version,"
-                " next_due, updated_at, last_hash, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
-                (
-                    write.instance,
-                    instance_number(write.instance),
-                    write.process,
-                    write.version,
-                    write.stage,
-                    int(write.finished),
-                    length,
-                    next_due,
-                    updated,
-                    hashes[-1],
-                    write.incident,
-                ),
-            ).rowcount
-        else:
-            done = self._run(
-                "UPDATE instances SET stage = ?, finished = ?, journal_version = ?, next_due = ?,"
-                " updated_at = ?, last_hash = ?, incident = ? WHERE id = ? AND journal_version = ?",
-                (
-                    write.stage,
-                    int(write.finished),
-                    length,
-                    next_due,
-                    updated,
-                    hashes[-1],
-                    write.incident,
-                    write.instance,
-                    write.expected_version,
-                ),
-            ).rowcount
-        if done != 1:
-            row = self._run(
-                "SELECT journal_version FROM instances WHERE id = ?", (write.instance,)
-            ).fetchone()
-            raise ConflictError(
-                f"instance {write.instance} is at version {row[0] if row else 0}, "
-                f"the writer expected {write.expected_version}"
-            )
-        self._many(
-            f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(*row, digest) for row, digest in zip(rows, hashes, strict=True)],
+    def _write(self, writes: list[Write]) -> None:
+        """The writes of one commit, each statement run once for all of them (a worker's batch of
+        firings is as many statements as one command)."""
+        previous = self._last_hashes([w.instance for w in writes if w.expected_version])
+        created: list[tuple[Any, ...]] = []
+        updated: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        written: dict[str, tuple[int, str]] = {}
+        for write in writes:
+            last = previous.get(write.instance, "")
+            for event in write.events:
+                row = _event_row(event)
+                last = chain_hash(last, row)
+                events.append((*row, last))
+            length = write.expected_version + len(write.events)
+            written[write.instance] = (length, last)
+            next_due = iso(write.next_due) if write.next_due else None
+            state = (write.stage, int(write.finished), length, next_due, iso(write.events[-1].at), last)
+            if write.expected_version == 0:
+                number = instance_number(write.instance)
+                created.append((write.instance, number, write.process, write.version, *state, write.incident))
+            else:
+                updated.append((*state, write.incident, write.instance, write.expected_version))
+        done = self._many(
+            "INSERT INTO instances (id, number, process, version, stage, finished, journal_version,"
+            " next_due, updated_at, last_hash, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
+            created,
+        ) + self._many(
+            "UPDATE instances SET stage = ?, finished = ?, journal_version = ?, next_due = ?,"
+            " updated_at = ?, last_hash = ?, incident = ? WHERE id = ? AND journal_version = ?",
+            updated,
         )
-        told = [e for e in write.events if e.type in OUTBOX_TYPES]
-        if told:
-            self._many(
-                "INSERT INTO outbox (id, instance, sequence, type, at) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (message_id(e.instance, e.sequence), e.instance, e.sequence, e.type.value, iso(e.at))
-                    for e in told
-                ],
-            )
-        records = [e for e in write.events if e.type is EventType.RECORD_SUBMITTED]
-        if records:
-            self._many(
-                "INSERT INTO records (instance, form, version, data, submitted_at, actor)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (e.instance, e.data["form"], e.data["version"], _json(e.data["data"]), iso(e.at), e.actor)
-                    for e in records
-                ],
-            )
-        self._run("DELETE FROM timers WHERE target = ?", (write.instance,))
+        if done != len(writes):
+            self._refuse_stale(writes, written)
+        self._many(f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
+        told = [e for w in writes for e in w.events if e.type in OUTBOX_TYPES]
+        self._many(
+            "INSERT INTO outbox (id, instance, sequence, type, at) VALUES (?, ?, ?, ?, ?)",
+            [
+                (message_id(e.instance, e.sequence), e.instance, e.sequence, e.type.value, iso(e.at))
+                for e in told
+            ],
+        )
+        records = [e for w in writes for e in w.events if e.type is EventType.RECORD_SUBMITTED]
+        self._many(
+            "INSERT INTO records (instance, form, version, data, submitted_at, actor)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (e.instance, e.data["form"], e.data["version"], _json(e.data["data"]), iso(e.at), e.actor)
+                for e in records
+            ],
+        )
+        for chunk in _chunks([w.instance for w in writes]):
+            self._run(f"DELETE FROM timers WHERE target IN ({_marks(chunk)})", chunk)
         self._many(
             "INSERT INTO timers (target, kind, ref, due) VALUES (?, ?, ?, ?)",
-            [(write.instance, t.kind, t.ref, iso(t.at)) for t in write.timers],
+            [(w.instance, t.kind, t.ref, iso(t.at)) for w in writes for t in w.timers],
         )
+
+    def _last_hashes(self, instances: list[str]) -> dict[str, str]:
+        hashes: dict[str, str] = {}
+        for chunk in _chunks(instances):
+            hashes.update(
+                self._rows(f"SELECT id, last_hash FROM instances WHERE id IN ({_marks(chunk)})", chunk)
+            )
+        return hashes
+
+    def _refuse_stale(self, writes: list[Write], written: dict[str, tuple[int, str]]) -> None:
+        """Some write found its instance at another version than its writer read. A driver may
+        count a batch's rows only in part, so each row is checked for the version and hash written."""
+        found: dict[str, tuple[int, str]] = {}
+        for chunk in _chunks(list(written)):
+            rows = self._rows(
+                f"SELECT id, journal_version, last_hash FROM instances WHERE id IN ({_marks(chunk)})", chunk
+            )
+            found.update((row[0], (row[1], row[2])) for row in rows)
+        for write in writes:
+            if found.get(write.instance) != written[write.instance]:
+                raise ConflictError(
+                    f"instance {write.instance} is at version {found.get(write.instance, (0, ''))[0]}, "
+                    f"the writer expected {write.expected_version}"
+                )
 
     def save_definition(self, process: str, version: int, source: str) -> None:
         with self._transaction():
@@ -251,6 +250,18 @@ class SqlStore:
             (instance, after),
         )
         return self._journal(instance, rows, after)
+
+    def load_many(self, instances: list[str]) -> dict[str, list[Event]]:
+        journals: dict[str, list[Event]] = {}
+        for chunk in _chunks(sorted(set(instances))):
+            rows = self._rows(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE instance IN ({_marks(chunk)})"
+                " ORDER BY instance, sequence",
+                chunk,
+            )
+            for instance, journal in groupby(rows, key=lambda row: row[0]):
+                journals[instance] = self._journal(instance, journal, 0)
+        return journals
 
     def journals(self) -> Iterator[list[Event]]:
         rows = self._rows(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY instance, sequence")
@@ -418,10 +429,14 @@ class SqlStore:
         with self._errors():
             return list(self._db.execute(_dialect_sql(sql, self._dialect.placeholder), params).fetchall())
 
-    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            with self._errors():
-                self._db.cursor().executemany(_dialect_sql(sql, self._dialect.placeholder), rows)
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        """Run a statement for each row; the number of rows changed."""
+        if not rows:
+            return 0
+        with self._errors():
+            cursor = self._db.cursor()
+            cursor.executemany(_dialect_sql(sql, self._dialect.placeholder), rows)
+            return int(cursor.rowcount)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -480,6 +495,16 @@ def _dialect_sql(sql: str, placeholder: str) -> str:
     return sql if placeholder == "?" else sql.replace("?", placeholder)
 
 
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """Values a statement at a time, within every database's limit on parameters."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """Compact JSON text; one encoder for every value (json.dumps makes one a call for these options)."""
 
@@ -488,6 +513,14 @@ _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def _roles_json(roles: tuple[str, ...]) -> str:
     """Events carry one of a few role sets, each written as JSON once."""
     return _json(list(roles))
+
+
+@lru_cache(maxsize=1024)
+def _roles(text: str) -> tuple[str, ...]:
+    roles = json.loads(text)
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise ValueError("its roles are not a list of names")
+    return tuple(roles)
 
 
 def _event_row(event: Event) -> tuple[Any, ...]:
@@ -513,7 +546,7 @@ def _event(row: Sequence[Any]) -> Event:
             sequence=row[1],
             at=instant(row[2]),
             actor=row[3],
-            roles=tuple(json.loads(row[4])),
+            roles=_roles(row[4]),
             type=EventType(row[5]),
             data=data,
             key=row[7],
@@ -527,7 +560,7 @@ def _event(row: Sequence[Any]) -> Event:
 def chain_hash(previous: str, row: Sequence[Any]) -> str:
     """An event's hash: its stored content after the hash of the event before it, so changing,
     inserting or removing an event breaks every hash after it."""
-    text = json.dumps([previous, *row], ensure_ascii=False, separators=(",", ":"))
+    text = _json([previous, *row])
     return sha256(text.encode("utf-8")).hexdigest()
 
 

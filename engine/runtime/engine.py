@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -339,22 +339,36 @@ class Engine:
             with self.store.claim(now, limit) as claim:
                 for process, at in claim.schedules:
                     fired += self._start_due(process, at, now)
-                for instance_id in claim.instances:
-                    self._evict(instance_id)
+                if claim.instances:
                     try:
-                        self.instance(instance_id)
+                        self._read_claimed(claim.instances)
                         fired += self._fire_due(now, move_clock=False)
-                    except ConflictError:
-                        pass  # a command was first; the timers it left are claimed again next time
-                    except DamagedError as damaged:
-                        self.damaged.append(str(damaged))
                     finally:
-                        self._evict(instance_id)
+                        for instance_id in claim.instances:
+                            self._evict(instance_id)
             held = self._held
         finally:
             self._held = None
         self._publish(held)
         return len(claim.instances) + len(claim.schedules), fired
+
+    def _read_claimed(self, instances: list[str]) -> None:
+        """Read the claimed instances afresh, together; one that cannot be read is named in
+        `damaged` and passed over."""
+        for instance_id in instances:
+            self._evict(instance_id)
+        try:
+            journals = self.store.load_many(instances)
+        except DamagedError:
+            journals = {}
+            for instance_id in instances:
+                try:
+                    journals[instance_id] = self.store.load(instance_id)
+                except DamagedError as damaged:
+                    self.damaged.append(str(damaged))
+        for journal in journals.values():
+            if journal:
+                self._adopt(Instance.replay(journal))
 
     # Internals
 
@@ -553,13 +567,25 @@ class Engine:
                     callback(event)
 
     def _fire_due(self, until: datetime, *, move_clock: bool, inclusive: bool = True) -> int:
-        following = self._wakeups.next_due()
-        if following is None or following > until or (following == until and not inclusive):
-            return 0  # the common case: each command asks twice
+        """Fire what is due, each timer in a transaction of its own, journaled at its own instant;
+        their events are stored together, up to `FIRE_BATCH` firings a commit (all or none). What
+        a conflict put back (see `_store_firings`) is fired in another pass, a few at most."""
         fired = 0
+        for _ in range(FIRE_PASSES):
+            following = self._wakeups.next_due()
+            if following is None or following > until or (following == until and not inclusive):
+                break  # the common case: each command asks twice
+            fired += self._fire_pass(until, move_clock=move_clock, inclusive=inclusive)
+        return fired
+
+    def _fire_pass(self, until: datetime, *, move_clock: bool, inclusive: bool) -> int:
+        fired = 0
+        firings: list[Transaction] = []
         for wake in self._wakeups.due(until, inclusive=inclusive):
             if move_clock and isinstance(self.clock, VirtualClock) and wake.at > self.clock.now():
                 self.clock.set(wake.at)
+            if wake.kind is WakeKind.START or len(firings) >= FIRE_BATCH:  # a self-start is stored alone
+                fired += self._store_firings(firings)
             tx = self._timer_transaction(wake.at)
             try:
                 acted = self._wake(tx, wake)
@@ -569,17 +595,43 @@ class Engine:
                 if wake.kind is WakeKind.START:
                     raise
                 self._roll_back(tx)
+                fired += self._store_firings(firings)
                 self._incident(wake.target, error)
                 continue
-            if acted:
-                try:
-                    self._commit(tx)
-                except ConflictError:  # another engine fired it first; read again when next named
-                    if wake.kind is WakeKind.START:
-                        self._arm_schedule(wake.target, self.store.schedule(wake.target, None))
-                    continue
-                fired += 1
-        return fired
+            if not acted:
+                continue
+            if wake.kind is not WakeKind.START:
+                firings.append(tx)
+                continue
+            try:
+                self._commit(tx)
+            except ConflictError:  # another engine started it first
+                self._arm_schedule(wake.target, self.store.schedule(wake.target, None))
+                continue
+            fired += 1
+        return fired + self._store_firings(firings)
+
+    def _store_firings(self, firings: list[Transaction]) -> int:
+        """Commit the firings made so far as one; how many were stored. When another writer was
+        first, none is: their instances are read again from the store, so that what is still due
+        there fires again."""
+        if not firings:
+            return 0
+        batch = Transaction(firings[0].at, ENGINE)
+        for tx in firings:
+            batch.absorb(tx)
+        for instance_id, (_, length) in batch.before.items():  # rebuilt if a later firing failed
+            batch.before[instance_id] = (self._instances[instance_id], length)
+        count = len(firings)
+        firings.clear()
+        try:
+            self._commit(batch)
+        except ConflictError:
+            for instance_id in batch.before:
+                with suppress(CommandRefused, DamagedError):  # gone or unreadable: nothing is due
+                    self.instance(instance_id)
+            return 0
+        return count
 
     def retry(self, instance_id: str) -> bool:
         """Retry, now, what an incident held back (after a fix, say); True when the instance has
@@ -688,5 +740,7 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-CLAIM_BATCH = 50
+CLAIM_BATCH = 200
+FIRE_BATCH = 1000
+FIRE_PASSES = 3
 MAX_BACKOFF = timedelta(hours=1)

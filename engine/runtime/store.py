@@ -117,6 +117,10 @@ class Store(Protocol):
         """The instance's events with a sequence above `after`, in order."""
         ...
 
+    def load_many(self, instances: list[str]) -> dict[str, list[Event]]:
+        """The journals of several instances at once (those the store holds)."""
+        ...
+
     def journals(self) -> Iterator[list[Event]]:
         """Every instance's journal, for a rebuild after a restart."""
         ...
@@ -189,6 +193,9 @@ class MemoryStore:
 
     def load(self, instance: str, after: int = 0) -> list[Event]:
         return list(self._journals.get(instance, ())[after:])
+
+    def load_many(self, instances: list[str]) -> dict[str, list[Event]]:
+        return {i: list(self._journals[i]) for i in instances if i in self._journals}
 
     def journals(self) -> Iterator[list[Event]]:
         return (list(journal) for journal in list(self._journals.values()))

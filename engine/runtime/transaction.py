@@ -49,6 +49,15 @@ class Transaction:
         self.events.append(event)
         return event
 
+    def absorb(self, other: Transaction) -> None:
+        """Take in what another transaction did, to be committed with this one's: timer firings are
+        stored together, each event keeping its own instant."""
+        for instance_id, touched in other.before.items():
+            self.before.setdefault(instance_id, touched)
+        self.events += other.events
+        self.undo += other.undo
+        self.schedules += other.schedules
+
     def rolled_back(self) -> dict[str, Instance | None]:
         """Each touched instance as it was before (None for one this transaction created)."""
         for undo in reversed(self.undo):

@@ -91,6 +91,37 @@ def test_committed_events_read_back_exactly(reopen: OpenStore) -> None:
     assert store.last_number() == 1
 
 
+def test_a_commit_of_many_instances_reads_back_one_by_one_and_together(reopen: OpenStore) -> None:
+    """A worker's batch: one commit that creates some instances and appends to others."""
+    store = reopen()
+    earlier = event("ticket-2", 1, "2026-11-23 09:00")
+    store.commit(Commit(writes=(write("ticket-2", 0, earlier),)))
+    created = [event(f"ticket-{n}", 1, "2026-11-23 10:00", n=n) for n in (1, 3)]
+    appended = event("ticket-2", 2, "2026-11-23 10:00", n=2)
+    store.commit(
+        Commit(
+            writes=(
+                write("ticket-3", 0, created[1], due="2026-11-23 12:00"),
+                write("ticket-2", 1, appended, due="2026-11-23 11:00"),
+                write("ticket-1", 0, created[0]),
+            )
+        )
+    )
+    together = reopen().load_many(["ticket-3", "ticket-9", "ticket-1", "ticket-2"])
+    assert together == {"ticket-1": [created[0]], "ticket-2": [earlier, appended], "ticket-3": [created[1]]}
+    assert all(store.load(i) == journal for i, journal in together.items())
+    assert [(s.id, s.events, s.next_due) for s in store.summaries()] == [
+        ("ticket-1", 1, None),
+        ("ticket-2", 2, at("2026-11-23 11:00")),
+        ("ticket-3", 1, at("2026-11-23 12:00")),
+    ]
+    assert [(t[0], t[3]) for t in store.timers()] == [
+        ("ticket-2", at("2026-11-23 11:00")),
+        ("ticket-3", at("2026-11-23 12:00")),
+    ]
+    assert store.verify() == []
+
+
 def test_a_stale_writer_is_refused_and_nothing_of_its_commit_is_kept(reopen: OpenStore) -> None:
     store = reopen()
     store.commit(Commit(writes=(write("ticket-1", 0, event("ticket-1", 1, "2026-11-23 10:00")),)))

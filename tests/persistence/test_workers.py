@@ -1,10 +1,14 @@
 """Two worker processes share one store with 10,000 deadlines already due: every deadline is breached
-exactly once, and on PostgreSQL both workers take part."""
+exactly once, and on PostgreSQL both workers take part; workers killed while they fire batches fire
+none twice and lose none; a batch refused because another writer was first loses nothing."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import random
+import signal
+import time
 from collections import Counter
 from typing import Any
 
@@ -120,3 +124,66 @@ def test_a_poisoned_instance_stops_no_other_deadline(location: str, monkeypatch:
     # the journal runs forward: the breach follows the last incident (12:01), its data keeps its due
     assert (breach.at, breach.data["due"]) == (at("2026-11-23 12:01"), "2026-11-23T03:00:00+00:00")
     worker.store.close()
+
+
+def work_until_killed(location: str, ready: int) -> None:
+    store = open_store(location)
+    worker = Engine(VirtualClock(at("2026-11-23 12:00")), store)
+    os.write(ready, b"ready\n")
+    while worker.work(limit=400):
+        pass
+
+
+def test_a_worker_killed_while_firing_batches_fires_no_deadline_twice_and_loses_none(location: str) -> None:
+    """Workers killed with SIGKILL at random moments while they fire batches of due deadlines, one
+    after another on the same store: each of 3,000 deadlines is breached exactly once, journaled at
+    its own due instant (11:00 Beijing time, 03:00 UTC), and the stored timers are what the journals
+    call for."""
+    store = open_store(location)
+    engine = Engine(VirtualClock(at("2026-11-23 10:00")), store)
+    engine.register(SPEC)
+    with store.batch():
+        for number in range(3_000):
+            engine.start("ticket", {"subject": str(number)}, CLERK)
+    store.close()
+    rng = random.Random(7)
+    fork = multiprocessing.get_context("fork")
+    for _ in range(5):
+        reader, writer = os.pipe()
+        process = fork.Process(target=work_until_killed, args=(location, writer))
+        process.start()
+        os.close(writer)
+        with os.fdopen(reader, "rb") as pipe:
+            assert pipe.readline() == b"ready\n"
+            time.sleep(rng.uniform(0.05, 0.3))
+            os.kill(process.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            process.join()
+    last = Engine(VirtualClock(at("2026-11-23 12:00")), open_store(location))
+    while last.work(limit=400):
+        pass
+    breaches = [e for j in last.store.journals() for e in j if e.type is EventType.DUTY_BREACHED]
+    assert Counter(e.instance for e in breaches) == {f"ticket-{n}": 1 for n in range(1, 3_001)}
+    assert {e.at for e in breaches} == {at("2026-11-23 11:00")}
+    assert last.store.timers() == []
+    last.store.close()
+
+
+def test_firings_stored_together_lose_nothing_when_another_writer_was_first(location: str) -> None:
+    """Two engines hold the same tickets; one fires ticket-1's deadline first. The other's batch of
+    both firings is refused whole, and the deadline still due in the store (ticket-2's) fires
+    again: each is breached once."""
+    first = Engine(VirtualClock(at("2026-11-23 10:00")), open_store(location))
+    first.register(SPEC)
+    ticket_1 = first.start("ticket", {"subject": "一"}, CLERK).instance
+    ticket_2 = first.start("ticket", {"subject": "二"}, CLERK).instance
+    second = Engine(VirtualClock(at("2026-11-23 10:00")), open_store(location))
+    second.instance(ticket_1)
+    assert second.advance_to(at("2026-11-23 12:00")) == 1
+    assert first.advance_to(at("2026-11-23 12:00")) == 1
+    breached = Counter(
+        e.instance for j in first.store.journals() for e in j if e.type is EventType.DUTY_BREACHED
+    )
+    assert breached == {ticket_1: 1, ticket_2: 1}
+    assert first.instance(ticket_2).duties["answer#1"].breached_at == at("2026-11-23 11:00")
+    first.store.close()
+    second.store.close()
