@@ -226,9 +226,10 @@ def work_loop(args: Any, stopped: list[int]) -> None:
     while not stopped:
         try:
             with _engine(args) as engine:
-                engine.subscribe(lambda event: print(_event_line(engine, event), flush=True), *_WORKER_SHOWS)
+                engine.subscribe(lambda event: print(_event_line(engine, event)), *_WORKER_SHOWS)
                 while not stopped:
                     fired = engine.work(limit=args.limit)
+                    sys.stdout.flush()  # what a round fired, in one write rather than a line each
                     if endpoints:
                         fired += _deliver(engine, endpoints)
                     pause = args.interval

@@ -116,6 +116,8 @@ class SqlStore:
         created: list[tuple[Any, ...]] = []
         updated: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
+        told: list[tuple[Any, ...]] = []
+        records: list[tuple[Any, ...]] = []
         written: dict[str, tuple[int, str]] = {}
         for write in writes:
             last = previous.get(write.instance, "")
@@ -123,6 +125,11 @@ class SqlStore:
                 row = _event_row(event)
                 last = chain_hash(last, row)
                 events.append((*row, last))
+                if event.type in OUTBOX_TYPES:
+                    told.append((message_id(event.instance, event.sequence), *row[:2], row[5], row[2]))
+                elif event.type is EventType.RECORD_SUBMITTED:
+                    data = event.data
+                    records.append((row[0], data["form"], data["version"], _json(data["data"]), *row[2:4]))
             length = write.expected_version + len(write.events)
             written[write.instance] = (length, last)
             next_due = iso(write.next_due) if write.next_due else None
@@ -145,22 +152,11 @@ class SqlStore:
         if done != len(writes):
             self._refuse_stale(writes, written)
         self._many(f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
-        told = [e for w in writes for e in w.events if e.type in OUTBOX_TYPES]
-        self._many(
-            "INSERT INTO outbox (id, instance, sequence, type, at) VALUES (?, ?, ?, ?, ?)",
-            [
-                (message_id(e.instance, e.sequence), e.instance, e.sequence, e.type.value, iso(e.at))
-                for e in told
-            ],
-        )
-        records = [e for w in writes for e in w.events if e.type is EventType.RECORD_SUBMITTED]
+        self._many("INSERT INTO outbox (id, instance, sequence, type, at) VALUES (?, ?, ?, ?, ?)", told)
         self._many(
             "INSERT INTO records (instance, form, version, data, submitted_at, actor)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (e.instance, e.data["form"], e.data["version"], _json(e.data["data"]), iso(e.at), e.actor)
-                for e in records
-            ],
+            records,
         )
         for chunk in _chunks([w.instance for w in writes]):
             self._run(f"DELETE FROM timers WHERE target IN ({_marks(chunk)})", chunk)
