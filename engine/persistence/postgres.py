@@ -6,6 +6,9 @@ workers share the database. psycopg is an optional dependency (`pip install 'sop
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from engine.persistence.sql import Dialect, SqlStore, StoreError
 
 
@@ -34,6 +37,18 @@ class PostgresStore(SqlStore):
         except psycopg.OperationalError as error:
             raise StoreError(f"cannot connect to {_redacted(url)}: {error}".strip()) from error
         super().__init__(connection, dialect, _redacted(url))
+
+    @contextmanager
+    def _pipelined(self) -> Iterator[Callable[[], None]]:
+        """A write's statements go in one round trip (two when its rows are counted first), not one
+        each: on a server a few hundred microseconds away, most of what a command costs."""
+
+        def wait() -> None:
+            with self._errors():
+                pipeline.sync()
+
+        with self._errors(), self._db.pipeline() as pipeline:
+            yield wait
 
 
 def _redacted(url: str) -> str:

@@ -12,14 +12,15 @@ only.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from hashlib import sha256
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.errors import SopflowError
 from engine.persistence.migrations import LATEST, MIGRATIONS
@@ -30,6 +31,7 @@ from engine.runtime.store import (
     ConflictError,
     DamagedError,
     StoredCommand,
+    StoredTimer,
     Summary,
     Write,
     check_same_definition,
@@ -70,6 +72,18 @@ OUTBOX_TYPES = frozenset(
 """The events that tell someone something, and so leave through the outbox to webhooks."""
 
 
+class Written(NamedTuple):
+    """What a store wrote of an instance: its journal version, the hash of its last event, its timers."""
+
+    version: int
+    last_hash: str
+    timers: tuple[StoredTimer, ...]
+
+
+REMEMBERED = 10_000
+"""How many instances a store remembers what it last wrote of (a few MB at most)."""
+
+
 def message_id(instance: str, sequence: int) -> str:
     """The stable id of an event's message: the same at every attempt, so a receiver drops repeats."""
     return f"{instance}/{sequence}"
@@ -81,6 +95,13 @@ class SqlStore:
         self._db = connection
         self._dialect = dialect
         self._depth = 0
+        self._written: dict[str, Written] = {}
+        """What this connection last stored of an instance, so that the next write of it needs
+        neither to read its last hash nor to rewrite timers that did not change. Kept only for
+        transactions that committed, and used only by a write that expects that very version: had
+        another writer moved the instance on, the write is refused anyway."""
+        self._pending: dict[str, Written] = {}
+        """What the open transaction stored, kept in `_written` once it commits."""
         self._migrate()
 
     # Writing
@@ -112,15 +133,23 @@ class SqlStore:
     def _write(self, writes: list[Write]) -> None:
         """The writes of one commit, each statement run once for all of them (a worker's batch of
         firings is as many statements as one command)."""
-        previous = self._last_hashes([w.instance for w in writes if w.expected_version])
+        known = {
+            w.instance: found
+            for w in writes
+            if (found := self._written.get(w.instance)) is not None and found.version == w.expected_version
+        }
+        previous = self._last_hashes(
+            [w.instance for w in writes if w.expected_version and w.instance not in known]
+        )
         created: list[tuple[Any, ...]] = []
         updated: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
         told: list[tuple[Any, ...]] = []
         records: list[tuple[Any, ...]] = []
-        written: dict[str, tuple[int, str]] = {}
+        written: dict[str, Written] = {}
         for write in writes:
-            last = previous.get(write.instance, "")
+            before = known.get(write.instance)
+            last = before.last_hash if before is not None else previous.get(write.instance, "")
             for event in write.events:
                 row = _event_row(event)
                 last = chain_hash(last, row)
@@ -131,7 +160,7 @@ class SqlStore:
                     data = event.data
                     records.append((row[0], data["form"], data["version"], _json(data["data"]), *row[2:4]))
             length = write.expected_version + len(write.events)
-            written[write.instance] = (length, last)
+            written[write.instance] = Written(length, last, write.timers)
             next_due = iso(write.next_due) if write.next_due else None
             state = (write.stage, int(write.finished), length, next_due, iso(write.events[-1].at), last)
             if write.expected_version == 0:
@@ -139,31 +168,58 @@ class SqlStore:
                 created.append((write.instance, number, write.process, write.version, *state, write.incident))
             else:
                 updated.append((*state, write.incident, write.instance, write.expected_version))
-        done = self._many(
-            "INSERT INTO instances (id, number, process, version, stage, finished, journal_version,"
-            " next_due, updated_at, last_hash, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (id) DO NOTHING",
-            created,
-        ) + self._many(
-            "UPDATE instances SET stage = ?, finished = ?, journal_version = ?, next_due = ?,"
-            " updated_at = ?, last_hash = ?, incident = ? WHERE id = ? AND journal_version = ?",
-            updated,
-        )
-        if done != len(writes):
-            self._refuse_stale(writes, written)
-        self._many(f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
-        self._many("INSERT INTO outbox (id, instance, sequence, type, at) VALUES (?, ?, ?, ?, ?)", told)
-        self._many(
-            "INSERT INTO records (instance, form, version, data, submitted_at, actor)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            records,
-        )
-        for chunk in _chunks([w.instance for w in writes]):
+        with self._pipelined() as wait:
+            counted = (
+                self._many(
+                    "INSERT INTO instances (id, number, process, version, stage, finished, journal_version,"
+                    " next_due, updated_at, last_hash, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO NOTHING",
+                    created,
+                ),
+                self._many(
+                    "UPDATE instances SET stage = ?, finished = ?, journal_version = ?, next_due = ?,"
+                    " updated_at = ?, last_hash = ?, incident = ? WHERE id = ? AND journal_version = ?",
+                    updated,
+                ),
+            )
+            wait()
+            if sum(_changed(cursor) for cursor in counted) != len(writes):
+                self._refuse_stale(writes, written)
+            self._many(
+                f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events
+            )
+            self._many("INSERT INTO outbox (id, instance, sequence, type, at) VALUES (?, ?, ?, ?, ?)", told)
+            self._many(
+                "INSERT INTO records (instance, form, version, data, submitted_at, actor)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                records,
+            )
+            self._store_timers(writes, known)
+        self._pending.update(written)
+
+    def _store_timers(self, writes: list[Write], known: dict[str, Written]) -> None:
+        """Each instance's timers as its write lists them: by difference from what this connection
+        stored last, or all of them anew."""
+        cleared: list[str] = []
+        removed: list[tuple[str, str, str, str]] = []
+        added: list[tuple[str, str, str, str]] = []
+        for write in writes:
+            before = known.get(write.instance)
+            if before is None:
+                cleared.append(write.instance)
+                added += ((write.instance, t.kind, t.ref, iso(t.at)) for t in write.timers)
+                continue
+            old, new = Counter(before.timers), Counter(write.timers)
+            for timer in old.keys() | new.keys():
+                if old[timer] != new[timer]:  # every copy of a changed timer goes, then its new ones come
+                    row = (write.instance, timer.kind, timer.ref, iso(timer.at))
+                    if old[timer]:
+                        removed.append(row)
+                    added += [row] * new[timer]
+        for chunk in _chunks(cleared):
             self._run(f"DELETE FROM timers WHERE target IN ({_marks(chunk)})", chunk)
-        self._many(
-            "INSERT INTO timers (target, kind, ref, due) VALUES (?, ?, ?, ?)",
-            [(w.instance, t.kind, t.ref, iso(t.at)) for w in writes for t in w.timers],
-        )
+        self._many("DELETE FROM timers WHERE target = ? AND kind = ? AND ref = ? AND due = ?", removed)
+        self._many("INSERT INTO timers (target, kind, ref, due) VALUES (?, ?, ?, ?)", added)
 
     def _last_hashes(self, instances: list[str]) -> dict[str, str]:
         hashes: dict[str, str] = {}
@@ -173,7 +229,7 @@ class SqlStore:
             )
         return hashes
 
-    def _refuse_stale(self, writes: list[Write], written: dict[str, tuple[int, str]]) -> None:
+    def _refuse_stale(self, writes: list[Write], written: dict[str, Written]) -> None:
         """Some write found its instance at another version than its writer read. A driver may
         count a batch's rows only in part, so each row is checked for the version and hash written."""
         found: dict[str, tuple[int, str]] = {}
@@ -183,7 +239,8 @@ class SqlStore:
             )
             found.update((row[0], (row[1], row[2])) for row in rows)
         for write in writes:
-            if found.get(write.instance) != written[write.instance]:
+            mine = written[write.instance]
+            if found.get(write.instance) != (mine.version, mine.last_hash):
                 raise ConflictError(
                     f"instance {write.instance} is at version {found.get(write.instance, (0, ''))[0]}, "
                     f"the writer expected {write.expected_version}"
@@ -410,10 +467,23 @@ class SqlStore:
             yield
         except BaseException:
             self._depth = depth
+            self._pending.clear()  # what is still kept is not known here: read it again
             self._run("ROLLBACK" if depth == 0 else f"ROLLBACK TO SAVEPOINT s{depth}")
             raise
         self._depth = depth
-        self._run("COMMIT" if depth == 0 else f"RELEASE SAVEPOINT s{depth}")
+        try:
+            self._run("COMMIT" if depth == 0 else f"RELEASE SAVEPOINT s{depth}")
+        except BaseException:
+            self._pending.clear()
+            raise
+        if depth == 0:
+            self._remember(self._pending)
+            self._pending = {}
+
+    def _remember(self, written: dict[str, Written]) -> None:
+        self._written.update(written)
+        for _ in range(len(self._written) - REMEMBERED):
+            del self._written[next(iter(self._written))]  # the least recently stored go first
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self._errors():
@@ -425,14 +495,21 @@ class SqlStore:
         with self._errors():
             return list(self._db.execute(_dialect_sql(sql, self._dialect.placeholder), params).fetchall())
 
-    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
-        """Run a statement for each row; the number of rows changed."""
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> Any:
+        """Run a statement for each row; the cursor, to count the rows changed (see `_changed`)."""
         if not rows:
-            return 0
+            return None
         with self._errors():
             cursor = self._db.cursor()
             cursor.executemany(_dialect_sql(sql, self._dialect.placeholder), rows)
-            return int(cursor.rowcount)
+            return cursor
+
+    @contextmanager
+    def _pipelined(self) -> Iterator[Callable[[], None]]:
+        """Statements sent without waiting for each one's answer, where the database allows it
+        (PostgreSQL's pipeline mode); the function given waits until every answer is in, counts of
+        changed rows included. SQLite answers each statement at once."""
+        yield lambda: None
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -489,6 +566,11 @@ class SqlStore:
 @cache
 def _dialect_sql(sql: str, placeholder: str) -> str:
     return sql if placeholder == "?" else sql.replace("?", placeholder)
+
+
+def _changed(cursor: Any) -> int:
+    """The rows a statement changed (every row of an `executemany`); none if it did not run."""
+    return 0 if cursor is None else int(cursor.rowcount)
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:

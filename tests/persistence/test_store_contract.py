@@ -138,6 +138,45 @@ def test_a_stale_writer_is_refused_and_nothing_of_its_commit_is_kept(reopen: Ope
         store.commit(Commit(writes=(write("ticket-1", 0, event("ticket-1", 1, "2026-11-23 10:00")),)))
 
 
+def test_a_write_after_a_rolled_back_one_chains_on_what_was_kept(reopen: OpenStore) -> None:
+    """A store remembers what it last wrote of an instance only once that is committed: after its
+    batch is rolled back and another writer appends instead, its next write follows the other's
+    hash, and the chain verifies."""
+    store, other = reopen(), reopen()
+    store.commit(Commit(writes=(write("ticket-1", 0, event("ticket-1", 1, "2026-11-23 10:00")),)))
+    with pytest.raises(RuntimeError), store.batch():
+        store.commit(Commit(writes=(write("ticket-1", 1, event("ticket-1", 2, "2026-11-23 10:01", by="a")),)))
+        raise RuntimeError("the batch fails")
+    other.commit(Commit(writes=(write("ticket-1", 1, event("ticket-1", 2, "2026-11-23 10:02", by="b")),)))
+    store.commit(Commit(writes=(write("ticket-1", 2, event("ticket-1", 3, "2026-11-23 10:03", by="a")),)))
+    assert [e.data["values"]["by"] for e in store.load("ticket-1", after=1)] == ["b", "a"]
+    assert store.verify() == []
+
+
+def test_timers_are_stored_as_each_write_lists_them(reopen: OpenStore) -> None:
+    """Timers change by difference from the store's last write, or anew when another writer wrote
+    last; a timer listed twice is kept twice."""
+    store, other = reopen(), reopen()
+    due = StoredTimer(kind="due", ref="answer#1", at=at("2026-11-23 11:00"))
+    warn = StoredTimer(kind="warn", ref="answer#1", at=at("2026-11-23 10:45"))
+    later = StoredTimer(kind="due", ref="answer#2", at=at("2026-11-23 12:00"))
+    steps = [
+        (store, (due, warn)),
+        (store, (due, later, later)),
+        (other, (later,)),
+        (store, (due, later)),
+        (store, ()),
+    ]
+    for version, (writer, timers) in enumerate(steps):
+        changed = replace(
+            write("ticket-1", version, event("ticket-1", version + 1, "2026-11-23 10:00")), timers=timers
+        )
+        writer.commit(Commit(writes=(changed,)))
+        stored = sorted((t[1], t[2], t[3]) for t in reopen().timers())
+        assert stored == sorted((t.kind, t.ref, t.at) for t in timers), version
+    assert store.verify() == []
+
+
 def test_definitions_keep_every_version_and_refuse_changed_content(reopen: OpenStore) -> None:
     store = reopen()
     store.save_definition("ticket", 1, "a: 1\n")
