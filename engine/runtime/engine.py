@@ -9,7 +9,10 @@ key: repeating a key returns the first result and changes nothing, also after a 
 The store is the truth and memory a cache of it: an instance not in memory is read from its journal
 when a command names it, and one that another writer changed meanwhile makes the commit fail with
 `ConflictError` and is read again on the next command. Definitions come the same way: a process
-registered by another engine on the same store is read from the source kept there.
+registered by another engine on the same store is read from the source kept there. With a durable
+store the cache is bounded (`cache`): the instances used least recently are let go after a command
+or a round of timers, their timers staying armed, so memory grows with the cases being worked rather
+than with every case ever opened.
 
 The engine is not thread-safe: drive one engine from one thread; several engines (in several
 processes or machines) may share a store.
@@ -22,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from engine.errors import CommandRefused, Reason, SopflowError, TimeError
@@ -77,13 +81,20 @@ class Outcome:
 
 
 class Engine:
-    def __init__(self, clock: Clock, store: Store | None = None) -> None:
+    def __init__(self, clock: Clock, store: Store | None = None, *, cache: int | None = None) -> None:
+        """`cache` is how many instances are kept in memory at most. By default, `CACHE` with a
+        durable store; all of them with the in-memory store, which holds their journals anyway."""
+        if cache is not None and cache < 1:
+            raise ValueError(f"cache must be at least 1 instance, not {cache}")
         self.clock = clock
         self.store: Store = store if store is not None else MemoryStore()
-        self._registry = Registry(self.store)
+        self._cache = cache if cache is not None or isinstance(self.store, MemoryStore) else CACHE
         self._instances: dict[str, Instance] = {}
+        """In the order they were last used, when the cache is bounded."""
+        self._registry = Registry(self.store)
         self._unread: set[str] = set()
-        """Instances `resume()` put back in service that no command, timer or query has read yet."""
+        """Instances in service that are not in memory: put back by `resume()` and not read since,
+        or let go from a full cache. Their timers are armed; each is read when one fires."""
         self._wakeups = Wakeups()
         self._subscribers: list[tuple[frozenset[EventType], Subscriber]] = []
         self._held: list[Event] | None = None
@@ -264,12 +275,15 @@ class Engine:
             if not journal:
                 raise CommandRefused(Reason.UNKNOWN_INSTANCE, f"no instance '{instance}'")
             found = self._adopt(Instance.replay(journal))
+        elif self._cache is not None:
+            self._instances[instance] = self._instances.pop(instance)  # the most recently used now
         return found
 
     def instances(
         self, *, process: str = "", stage: str = "", breached: bool | None = None, running: bool | None = None
     ) -> list[Instance]:
-        """The instances in memory that match: those this engine touched, every one after `resume()`."""
+        """The instances in memory that match: those this engine touched (read back if the cache let
+        them go), every one after `resume()`."""
         if self._unread:
             for journal in self.store.journals():
                 if journal[0].instance in self._unread:
@@ -309,9 +323,10 @@ class Engine:
         state again: reading 100,000 journals takes half a minute, arming their timers a second."""
         with _no_cyclic_gc():  # the many timers made here hold no cycles; collecting them costs a quarter
             known = {summary.id for summary in self.store.summaries()}
-            self._unread |= known - self._instances.keys()
+            returning = known - self._instances.keys() - self._unread  # those let go keep their timers
+            self._unread |= returning
             for target, kind, ref, at in self.store.timers():
-                if target in self._unread:
+                if target in returning:
                     self._wakeups.schedule(Wake(kind=WakeKind(kind), target=target, ref=ref, at=at))
         return len(known)
 
@@ -477,6 +492,7 @@ class Engine:
             return self._repeat_or_refuse(seen, command_print, name, target, actor, key)
         outcome = Outcome(instance_id, tuple(tx.events))
         self._fire_due(now, move_clock=False, inclusive=False)  # what it made overdue breaches at once
+        self._trim()
         return outcome
 
     def _repeat_or_refuse(
@@ -631,7 +647,17 @@ class Engine:
                 with suppress(CommandRefused, DamagedError):  # gone or unreadable: nothing is due
                     self.instance(instance_id)
             return 0
+        self._trim()
         return count
+
+    def _trim(self) -> None:
+        """Let go of the instances used least recently beyond the cache's size. Called only when
+        nothing is left to commit: an instance with events not yet stored is never let go."""
+        if self._cache is None or len(self._instances) <= self._cache:
+            return
+        for instance_id in list(islice(self._instances, len(self._instances) - self._cache)):
+            del self._instances[instance_id]
+            self._unread.add(instance_id)
 
     def retry(self, instance_id: str) -> bool:
         """Retry, now, what an incident held back (after a fix, say); True when the instance has
@@ -740,6 +766,8 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+CACHE = 10_000
+"""Instances kept in memory by default with a durable store: about 120 MB of R0-sized cases."""
 CLAIM_BATCH = 200
 FIRE_BATCH = 1000
 FIRE_PASSES = 3

@@ -2,8 +2,10 @@
 
 Advancing time costs O(k log n) for the k timers that fall due among n pending: the queue is a binary
 heap ordered by (due instant, sequence), and a cancelled timer is only flagged (lazy deletion), to be
-dropped when it reaches the top. The sequence number makes the order total and deterministic: two
-timers due at the same instant fire in the order they were scheduled.
+dropped when it reaches the top, or when cancelled timers come to outnumber the pending ones (then
+the heap is rebuilt without them, so memory follows the timers pending, not all ever cancelled).
+The sequence number makes the order total and deterministic: two timers due at the same instant
+fire in the order they were scheduled.
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ class TimerQueue(Generic[P]):
             return False
         timer.cancelled = True
         self._live -= 1
+        if len(self._heap) > 2 * self._live + COMPACT_ABOVE:
+            self._heap[:] = [entry for entry in self._heap if not entry[2].cancelled]  # in place: see pop_due
+            heapq.heapify(self._heap)
         return True
 
     def next_due(self) -> datetime | None:
@@ -91,3 +96,7 @@ class TimerQueue(Generic[P]):
     def _drop_cancelled(self) -> None:
         while self._heap and self._heap[0][2].cancelled:
             heapq.heappop(self._heap)
+
+
+COMPACT_ABOVE = 64
+"""Cancelled timers the heap may hold beyond the pending ones before it is rebuilt without them."""

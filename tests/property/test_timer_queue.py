@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from engine.time.timers import Timer, TimerQueue
+from engine.time.timers import COMPACT_ABOVE, Timer, TimerQueue
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -45,9 +45,20 @@ class TimerQueueMachine(RuleBasedStateMachine):
             del self.pending[timer.payload]
         self.popped_until = until
 
+    @precondition(lambda self: len(self.pending) > 10)
+    @rule(data=st.data())
+    def cancel_most(self, data: st.DataObject) -> None:
+        kept = data.draw(st.integers(min_value=0, max_value=len(self.pending) // 10))
+        for payload in sorted(self.pending)[kept:]:
+            assert self.queue.cancel(self.pending.pop(payload))
+
     @invariant()
     def counts_agree(self) -> None:
         assert len(self.queue) == len(self.pending)
+
+    @invariant()
+    def cancelled_timers_do_not_pile_up(self) -> None:
+        assert len(self.queue._heap) <= 2 * len(self.pending) + COMPACT_ABOVE
 
 
 TestTimerQueue = TimerQueueMachine.TestCase

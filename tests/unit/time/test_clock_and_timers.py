@@ -71,3 +71,18 @@ def test_timers_scheduled_while_popping_fire_in_the_same_pass_when_due() -> None
 def test_naive_due_instants_are_refused() -> None:
     with pytest.raises(NaiveDatetimeError):
         TimerQueue[str]().schedule(datetime(2026, 1, 1), "x")  # noqa: DTZ001
+
+
+def test_timers_cancelled_while_others_fire_never_fire_and_the_rest_keep_their_order() -> None:
+    """Each firing cancels the next nine timers: enough cancels to rebuild the heap while it is
+    being popped. Every tenth timer fires, in order."""
+    start = datetime(2026, 11, 23, tzinfo=UTC)
+    queue: TimerQueue[int] = TimerQueue()
+    timers = [queue.schedule(start + timedelta(minutes=n), n) for n in range(1_000)]
+    fired = []
+    for timer in queue.pop_due(start + timedelta(days=1)):
+        fired.append(timer.payload)
+        for later in timers[timer.payload + 1 : timer.payload + 10]:
+            queue.cancel(later)
+    assert fired == list(range(0, 1_000, 10))
+    assert len(queue) == 0
