@@ -14,7 +14,6 @@ from __future__ import annotations
 import compileall
 import gc
 import json
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -338,6 +337,21 @@ def durable(single: int, grouped: int, recovered: int) -> list[Row]:
     return rows
 
 
+OWN_PEAK = """
+import sys
+from engine.cli import main
+try:
+    main(sys.argv[2:])
+finally:
+    status = open("/proc/self/status", encoding="utf-8").read()
+    peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    open(sys.argv[1], "w", encoding="utf-8").write(peak)
+"""
+"""Runs sopflow's CLI, then writes the peak resident memory of its own address space (KiB). Not
+`RUSAGE_CHILDREN`: a forked child's peak counts the pages of the parent it was forked from, and
+this benchmark's process is large by then."""
+
+
 def worker(instances: int) -> list[Row]:
     """Targets 4 and 9 through `sopflow worker`, a process of its own: a SQLite store of
     `instances` live tickets, each with one deadline that fell due while no worker ran, all fired
@@ -358,13 +372,12 @@ def worker(instances: int) -> list[Row]:
             gc.collect()
         store.close()
         began = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "engine", "worker", "--store", path, "--once", "--limit", "500"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        peak = f"{folder}/peak"
+        work = [sys.executable, "-c", OWN_PEAK, peak, "worker", "--store", path, "--once", "--limit", "500"]
+        subprocess.run(work, check=True, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - began
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+        with open(peak, encoding="utf-8") as told:
+            mebibytes = int(told.read()) / 1024  # VmHWM is in KiB
         with closing(sqlite3.connect(path)) as db:
             (breached,) = db.execute("SELECT count(*) FROM events WHERE type = 'duty_breached'").fetchone()
     assert breached == instances, (breached, instances)
@@ -380,10 +393,10 @@ def worker(instances: int) -> list[Row]:
         Row(
             "worker_rss_1m",
             f"9. sopflow worker's peak memory, MiB ({instances:,} live instances)",
-            peak,
+            mebibytes,
             None,
             "<= 1024",
-            peak <= 1024,
+            mebibytes <= 1024,
         ),
     ]
 

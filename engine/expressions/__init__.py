@@ -13,7 +13,7 @@ own instants: `now`, `instance.started_at`, `stage.entered_at`, `duties.<id>.ope
 
 An expression is parsed once at load time into an immutable tree and type-checked against the kinds
 of the names it uses (the checker proves that whatever it lets order or add can be ordered or added
-at run time); it is evaluated by walking that tree. An unset name is null: it equals only `null`,
+at run time), and compiled once into functions that evaluate it. An unset name is null: it equals only `null`,
 makes every ordering false, and makes arithmetic and functions null. Input is bounded: its length,
 the nesting of parentheses and operators, and the digits of a number, each refused with the offset
 where the bound is passed.
@@ -22,12 +22,12 @@ where the bound is passed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.expressions.check import check_condition as _check_condition
 from engine.expressions.check import check_expression as _check_expression
-from engine.expressions.evaluate import evaluate
+from engine.expressions.evaluate import Compiled, compile_tree
 from engine.expressions.parse import MAX_DEPTH, MAX_DIGITS, MAX_LENGTH, parse
 from engine.expressions.tree import ConditionError, Kind, Node, VarType, kind_of, names
 from engine.time.calendar import BusinessCalendar
@@ -57,13 +57,17 @@ class Expression:
 
     text: str
     tree: Node
+    _run: Compiled = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_run", compile_tree(self.tree))
 
     def names(self) -> frozenset[str]:
         return names(self.tree)
 
     def value(self, scope: Mapping[str, Any]) -> Any:
         calendar: BusinessCalendar | None = getattr(scope, "calendar", None)
-        return evaluate(self.tree, scope, calendar)
+        return self._run(scope, calendar)
 
 
 @dataclass(frozen=True, slots=True)

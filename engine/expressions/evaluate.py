@@ -1,5 +1,9 @@
-"""Evaluating the expression language: a walk over the tree, without recursion. An unset name is
-null, which equals only null, makes an ordering false and arithmetic or a function null."""
+"""Evaluating the expression language. A tree is compiled once, when its definition is loaded, into
+nested functions, one a node: evaluating it is then a call a node, with no walk and no dispatch on
+node types. Compiling goes bottom-up without recursion; a compiled tree calls itself only as deep as
+the parser lets a tree nest (`MAX_DEPTH`). An unset name is null, which equals only null, makes an
+ordering false and arithmetic or a function null; `and` and `or` stop at the first operand that
+decides them."""
 
 from __future__ import annotations
 
@@ -41,34 +45,68 @@ FUNCTIONS: dict[str, Callable[[tuple[Any, ...], BusinessCalendar | None], Any]] 
 }
 
 
-def evaluate(root: Node, scope: Mapping[str, Any], calendar: BusinessCalendar | None) -> Any:
-    """The value of the tree over `scope` (names to values; instants as aware datetimes)."""
-    return fold(root, lambda node, inner: _value(node, inner, scope, calendar))
+Compiled = Callable[[Mapping[str, Any], BusinessCalendar | None], Any]
+"""A compiled tree: its value over a scope (names to values; instants as aware datetimes)."""
 
 
-def _value(node: Node, inner: list[Any], scope: Mapping[str, Any], calendar: BusinessCalendar | None) -> Any:
+def compile_tree(root: Node) -> Compiled:
+    return fold(root, _compiled)
+
+
+def _compiled(node: Node, inner: list[Compiled]) -> Compiled:
     if isinstance(node, Literal):
-        return node.value
+        value = node.value
+        return lambda scope, calendar: value
     if isinstance(node, Name):
-        return scope.get(node.name)
+        name = node.name
+        return lambda scope, calendar: scope.get(name)
     if isinstance(node, ListLiteral):
-        return [item.value for item in node.items]
+        items = [item.value for item in node.items]
+        return lambda scope, calendar: list(items)
     if isinstance(node, Not):
-        return not inner[0]
+        (operand,) = inner
+        return lambda scope, calendar: not operand(scope, calendar)
     if isinstance(node, BoolOp):
-        return all(inner) if node.op == "and" else any(inner)
+        operands = tuple(inner)
+        if node.op == "and":
+            return lambda scope, calendar: all(operand(scope, calendar) for operand in operands)
+        return lambda scope, calendar: any(operand(scope, calendar) for operand in operands)
     if isinstance(node, Negate):
-        return None if not _number(inner[0]) else -inner[0]
+        (negated,) = inner
+        return lambda scope, calendar: _negate(negated(scope, calendar))
     if isinstance(node, Arithmetic):
-        result = inner[0]
-        for op, operand in zip(node.ops, inner[1:], strict=True):
-            result = _arithmetic(op, result, operand)
-        return result
+        first, rest = inner[0], tuple(zip(node.ops, inner[1:], strict=True))
+        return lambda scope, calendar: _arithmetic_chain(first(scope, calendar), rest, scope, calendar)
     if isinstance(node, Call):
-        if any(argument is None for argument in inner):
-            return None
-        return FUNCTIONS[node.function](tuple(inner), calendar)
-    return _compare(node.op, inner[0], inner[1])
+        function, arguments = FUNCTIONS[node.function], tuple(inner)
+        return lambda scope, calendar: _call(function, arguments, scope, calendar)
+    op, (left, right) = node.op, inner
+    return lambda scope, calendar: _compare(op, left(scope, calendar), right(scope, calendar))
+
+
+def _negate(value: Any) -> Any:
+    return None if not _number(value) else -value
+
+
+def _arithmetic_chain(
+    result: Any,
+    rest: tuple[tuple[str, Compiled], ...],
+    scope: Mapping[str, Any],
+    calendar: BusinessCalendar | None,
+) -> Any:
+    for op, operand in rest:
+        result = _arithmetic(op, result, operand(scope, calendar))
+    return result
+
+
+def _call(
+    function: Callable[[tuple[Any, ...], BusinessCalendar | None], Any],
+    arguments: tuple[Compiled, ...],
+    scope: Mapping[str, Any],
+    calendar: BusinessCalendar | None,
+) -> Any:
+    values = tuple(argument(scope, calendar) for argument in arguments)
+    return None if any(value is None for value in values) else function(values, calendar)
 
 
 def _number(value: Any) -> bool:

@@ -25,6 +25,17 @@ from tests.persistence.test_store_contract import CLERK, at
 TICKETS = 10_000
 
 
+def open_tickets(location: str, count: int) -> None:
+    """A store with `count` tickets opened at 10:00, each due at 11:00."""
+    store = open_store(location)
+    engine = Engine(VirtualClock(at("2026-11-23 10:00")), store)
+    engine.register(SPEC)
+    with store.batch():
+        for number in range(count):
+            engine.start("ticket", {"subject": str(number)}, CLERK)
+    store.close()
+
+
 def work(location: str, report: int) -> None:
     store = open_store(location)
     worker = Engine(VirtualClock(at("2026-11-23 12:00")), store)
@@ -36,13 +47,7 @@ def work(location: str, report: int) -> None:
 
 
 def test_two_workers_fire_each_of_10000_due_timers_exactly_once(location: str) -> None:
-    store = open_store(location)
-    engine = Engine(VirtualClock(at("2026-11-23 10:00")), store)
-    engine.register(SPEC)
-    with store.batch():
-        for number in range(TICKETS):
-            engine.start("ticket", {"subject": str(number)}, CLERK)
-    store.close()
+    open_tickets(location, TICKETS)
 
     reader, writer = os.pipe()
     fork = multiprocessing.get_context("fork")
@@ -76,13 +81,7 @@ def test_two_workers_fire_each_of_10000_due_timers_exactly_once(location: str) -
 def test_a_poisoned_instance_stops_no_other_deadline(location: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """One of 1,000 instances fails whenever its timer fires: it is journaled as an incident and its
     timers wait a minute to be retried, while every other deadline fires once. Fixed, it runs again."""
-    store = open_store(location)
-    engine = Engine(VirtualClock(at("2026-11-23 10:00")), store)
-    engine.register(SPEC)
-    with store.batch():
-        for number in range(1_000):
-            engine.start("ticket", {"subject": str(number)}, CLERK)
-    store.close()
+    open_tickets(location, 1_000)
     real_wake = effects.wake
 
     def poisoned(context: Any, spec: Any, instance: Any, wake: Any) -> bool:
@@ -139,13 +138,7 @@ def test_a_worker_killed_while_firing_batches_fires_no_deadline_twice_and_loses_
     after another on the same store: each of 3,000 deadlines is breached exactly once, journaled at
     its own due instant (11:00 Beijing time, 03:00 UTC), and the stored timers are what the journals
     call for."""
-    store = open_store(location)
-    engine = Engine(VirtualClock(at("2026-11-23 10:00")), store)
-    engine.register(SPEC)
-    with store.batch():
-        for number in range(3_000):
-            engine.start("ticket", {"subject": str(number)}, CLERK)
-    store.close()
+    open_tickets(location, 3_000)
     rng = random.Random(7)
     fork = multiprocessing.get_context("fork")
     for _ in range(5):
