@@ -465,10 +465,14 @@ def _event_line(engine: Engine, event: Event) -> str:
         timezone = engine.definition(event.instance.rsplit("-", 1)[0]).calendar.timezone
     except SopflowError:
         timezone = "UTC"
-    data = json.dumps(dict(event.data), ensure_ascii=False, separators=(", ", ": "), default=str)
+    data = _data_text(dict(event.data))
     when = _local(event.at, timezone)
     line = f"{event.instance} #{event.sequence:<3} {when}  {event.actor:<12} {event.type.value:<18} {data}"
     return printable(line)
+
+
+_data_text = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=str).encode
+"""An event's data on one line; one encoder for all (a worker prints a line a firing)."""
 
 
 def _local(moment: datetime, timezone: str) -> str:
