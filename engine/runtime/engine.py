@@ -771,8 +771,9 @@ CACHE = 10_000
 CLAIM_BATCH = 200
 """Instances a worker claims a transaction: its firings are one commit, the write lock held briefly."""
 FIRE_BATCH = 50
-"""Firings stored in one commit, at most: larger batches keep more objects alive between commits,
-and the cycle collector's passes over them cost more than the commits saved (measured)."""
+"""Firings stored in one commit, at most. Larger batches measured slower in memory (1,000: about
+28 µs a firing against 25, with or without the cycle collector): each firing's objects are touched
+again when its batch is written, and the longer the wait the colder they are."""
 FIRE_PASSES = 3
 """Passes over what is due in one call: a pass after each conflict that put timers back."""
 MAX_BACKOFF = timedelta(hours=1)
