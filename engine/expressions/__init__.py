@@ -13,10 +13,10 @@ own instants: `now`, `instance.started_at`, `stage.entered_at`, `duties.<id>.ope
 
 An expression is parsed once at load time into an immutable tree and type-checked against the kinds
 of the names it uses (the checker proves that whatever it lets order or add can be ordered or added
-at run time), and compiled once into functions that evaluate it. An unset name is null: it equals only `null`,
-makes every ordering false, and makes arithmetic and functions null. Input is bounded: its length,
-the nesting of parentheses and operators, and the digits of a number, each refused with the offset
-where the bound is passed.
+at run time), then compiled once into the functions that evaluate it. An unset name is null: it
+equals only `null`, makes every ordering false, and makes arithmetic and functions null. Input is
+bounded: its length, the nesting of parentheses and operators, and the digits of a number, each
+refused with the offset where the bound is passed.
 """
 
 from __future__ import annotations

@@ -80,6 +80,49 @@ class Written(NamedTuple):
     timers: tuple[StoredTimer, ...]
 
 
+class _Rows(NamedTuple):
+    """A commit's writes as the rows of each table, every value encoded once."""
+
+    created: list[tuple[Any, ...]]
+    updated: list[tuple[Any, ...]]
+    events: list[tuple[Any, ...]]
+    told: list[tuple[Any, ...]]
+    """Outbox rows, for the events that tell someone something."""
+    records: list[tuple[Any, ...]]
+    written: dict[str, Written]
+
+    @classmethod
+    def of(cls, writes: list[Write], known: dict[str, Written], hashes: dict[str, str]) -> _Rows:
+        """`known`: what the store last wrote of some instances; `hashes`: the others' last hashes."""
+        rows = cls([], [], [], [], [], {})
+        for write in writes:
+            before = known.get(write.instance)
+            last = before.last_hash if before is not None else hashes.get(write.instance, "")
+            for event in write.events:
+                row = _event_row(event)
+                last = chain_hash(last, row)
+                rows.events.append((*row, last))
+                if event.type in OUTBOX_TYPES:
+                    rows.told.append((message_id(event.instance, event.sequence), *row[:2], row[5], row[2]))
+                elif event.type is EventType.RECORD_SUBMITTED:
+                    data = event.data
+                    rows.records.append(
+                        (row[0], data["form"], data["version"], _json(data["data"]), *row[2:4])
+                    )
+            length = write.expected_version + len(write.events)
+            rows.written[write.instance] = Written(length, last, write.timers)
+            next_due = iso(write.next_due) if write.next_due else None
+            state = (write.stage, int(write.finished), length, next_due, iso(write.events[-1].at), last)
+            if write.expected_version == 0:
+                number = instance_number(write.instance)
+                rows.created.append(
+                    (write.instance, number, write.process, write.version, *state, write.incident)
+                )
+            else:
+                rows.updated.append((*state, write.incident, write.instance, write.expected_version))
+        return rows
+
+
 REMEMBERED = 10_000
 """How many instances a store remembers what it last wrote of (a few MB at most)."""
 
@@ -138,64 +181,38 @@ class SqlStore:
             for w in writes
             if (found := self._written.get(w.instance)) is not None and found.version == w.expected_version
         }
-        previous = self._last_hashes(
-            [w.instance for w in writes if w.expected_version and w.instance not in known]
-        )
-        created: list[tuple[Any, ...]] = []
-        updated: list[tuple[Any, ...]] = []
-        events: list[tuple[Any, ...]] = []
-        told: list[tuple[Any, ...]] = []
-        records: list[tuple[Any, ...]] = []
-        written: dict[str, Written] = {}
-        for write in writes:
-            before = known.get(write.instance)
-            last = before.last_hash if before is not None else previous.get(write.instance, "")
-            for event in write.events:
-                row = _event_row(event)
-                last = chain_hash(last, row)
-                events.append((*row, last))
-                if event.type in OUTBOX_TYPES:
-                    told.append((message_id(event.instance, event.sequence), *row[:2], row[5], row[2]))
-                elif event.type is EventType.RECORD_SUBMITTED:
-                    data = event.data
-                    records.append((row[0], data["form"], data["version"], _json(data["data"]), *row[2:4]))
-            length = write.expected_version + len(write.events)
-            written[write.instance] = Written(length, last, write.timers)
-            next_due = iso(write.next_due) if write.next_due else None
-            state = (write.stage, int(write.finished), length, next_due, iso(write.events[-1].at), last)
-            if write.expected_version == 0:
-                number = instance_number(write.instance)
-                created.append((write.instance, number, write.process, write.version, *state, write.incident))
-            else:
-                updated.append((*state, write.incident, write.instance, write.expected_version))
+        unknown = [w.instance for w in writes if w.expected_version and w.instance not in known]
+        rows = _Rows.of(writes, known, self._last_hashes(unknown))
         with self._pipelined() as wait:
             counted = (
                 self._many(
                     "INSERT INTO instances (id, number, process, version, stage, finished, journal_version,"
                     " next_due, updated_at, last_hash, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (id) DO NOTHING",
-                    created,
+                    rows.created,
                 ),
                 self._many(
                     "UPDATE instances SET stage = ?, finished = ?, journal_version = ?, next_due = ?,"
                     " updated_at = ?, last_hash = ?, incident = ? WHERE id = ? AND journal_version = ?",
-                    updated,
+                    rows.updated,
                 ),
             )
             wait()
             if sum(_changed(cursor) for cursor in counted) != len(writes):
-                self._refuse_stale(writes, written)
+                self._refuse_stale(writes, rows.written)
             self._many(
-                f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events
+                f"INSERT INTO events ({EVENT_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.events
             )
-            self._many("INSERT INTO outbox (id, instance, sequence, type, at) VALUES (?, ?, ?, ?, ?)", told)
+            self._many(
+                "INSERT INTO outbox (id, instance, sequence, type, at) VALUES (?, ?, ?, ?, ?)", rows.told
+            )
             self._many(
                 "INSERT INTO records (instance, form, version, data, submitted_at, actor)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                records,
+                rows.records,
             )
             self._store_timers(writes, known)
-        self._pending.update(written)
+        self._pending.update(rows.written)
 
     def _store_timers(self, writes: list[Write], known: dict[str, Written]) -> None:
         """Each instance's timers as its write lists them: by difference from what this connection
