@@ -22,7 +22,7 @@ from engine.time.calendar import BusinessCalendar
 
 
 def pause_or_resume(context: Context, spec: ProcessSpec, instance: Instance) -> None:
-    if instance.finished:
+    if instance.finished or not spec.has_pausable_duties():
         return
     for duty in instance.open_duties():
         duty_spec = spec.duty(duty.id)

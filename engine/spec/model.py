@@ -413,6 +413,10 @@ class ProcessSpec:
         """The variables the engine computes, in the order they are declared (and computed)."""
         return self._index.derived
 
+    def has_pausable_duties(self) -> bool:
+        """Whether any duty's clock can stop (`paused_while`): asked at the end of every step."""
+        return self._index.pausable
+
     def instant_variables(self) -> frozenset[str]:
         """The variables holding date-times, which expressions see as instants."""
         return self._index.instants
@@ -431,7 +435,7 @@ class _Index:
 
     __slots__ = (
         "calendar", "derived", "duties", "duties_in", "events",
-        "forms", "instants", "roles", "stages", "tables",
+        "forms", "instants", "pausable", "roles", "stages", "tables",
     )  # fmt: skip
 
     def __init__(self, spec: ProcessSpec) -> None:
@@ -444,4 +448,5 @@ class _Index:
         self.duties_in = {"": spec.duties} | {s.id: spec.duties + s.duties for s in spec.stages}
         self.derived = tuple(v for v in spec.variables if v.derived)
         self.instants = frozenset(v.id for v in spec.variables if v.is_instant)
+        self.pausable = any(d.pausable for d in self.duties.values())
         self.calendar: BusinessCalendar | None = None
