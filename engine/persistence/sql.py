@@ -239,22 +239,15 @@ class SqlStore:
         self._many("INSERT INTO timers (target, kind, ref, due) VALUES (?, ?, ?, ?)", added)
 
     def _last_hashes(self, instances: list[str]) -> dict[str, str]:
-        hashes: dict[str, str] = {}
-        for chunk in _chunks(instances):
-            hashes.update(
-                self._rows(f"SELECT id, last_hash FROM instances WHERE id IN ({_marks(chunk)})", chunk)
-            )
-        return hashes
+        return dict(self._rows_in("SELECT id, last_hash FROM instances WHERE id IN ({})", instances))
 
     def _refuse_stale(self, writes: list[Write], written: dict[str, Written]) -> None:
         """Some write found its instance at another version than its writer read. A driver may
         count a batch's rows only in part, so each row is checked for the version and hash written."""
-        found: dict[str, tuple[int, str]] = {}
-        for chunk in _chunks(list(written)):
-            rows = self._rows(
-                f"SELECT id, journal_version, last_hash FROM instances WHERE id IN ({_marks(chunk)})", chunk
-            )
-            found.update((row[0], (row[1], row[2])) for row in rows)
+        rows = self._rows_in(
+            "SELECT id, journal_version, last_hash FROM instances WHERE id IN ({})", list(written)
+        )
+        found = {row[0]: (row[1], row[2]) for row in rows}
         for write in writes:
             mine = written[write.instance]
             if found.get(write.instance) != (mine.version, mine.last_hash):
@@ -322,16 +315,14 @@ class SqlStore:
         return self._journal(instance, rows, after)
 
     def load_many(self, instances: list[str]) -> dict[str, list[Event]]:
-        journals: dict[str, list[Event]] = {}
-        for chunk in _chunks(sorted(set(instances))):
-            rows = self._rows(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE instance IN ({_marks(chunk)})"
-                " ORDER BY instance, sequence",
-                chunk,
-            )
-            for instance, journal in groupby(rows, key=lambda row: row[0]):
-                journals[instance] = self._journal(instance, journal, 0)
-        return journals
+        rows = self._rows_in(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE instance IN ({{}}) ORDER BY instance, sequence",
+            sorted(set(instances)),  # each in one chunk: its rows come together
+        )
+        return {
+            instance: self._journal(instance, journal, 0)
+            for instance, journal in groupby(rows, key=lambda row: row[0])
+        }
 
     def journals(self) -> Iterator[list[Event]]:
         rows = self._rows(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY instance, sequence")
@@ -511,6 +502,13 @@ class SqlStore:
         are read, not only when the query starts)."""
         with self._errors():
             return list(self._db.execute(_dialect_sql(sql, self._dialect.placeholder), params).fetchall())
+
+    def _rows_in(self, sql: str, values: list[str]) -> list[Any]:
+        """Every row of a query whose `IN ({})` takes `values`, run a chunk of them at a time."""
+        rows: list[Any] = []
+        for chunk in _chunks(values):
+            rows += self._rows(sql.format(_marks(chunk)), chunk)
+        return rows
 
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> Any:
         """Run a statement for each row; the cursor, to count the rows changed (see `_changed`)."""
