@@ -50,7 +50,7 @@ def bench_queue(pending: int, fired: int) -> dict[str, float]:
     horizon = 10_000_000
     began = time.perf_counter()
     for index in range(pending):
-        queue.schedule(base + timedelta(seconds=rng.randrange(horizon)), index)
+        queue.schedule(base + timedelta(seconds=rng.randrange(horizon)), str(index), index)
     pushed = time.perf_counter() - began
     # pop the earliest `fired` timers: find the instant that covers them, then pop up to it
     cut = base + timedelta(seconds=horizon * fired / pending)

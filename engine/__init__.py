@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from engine.time.clock import Clock, SystemClock, VirtualClock
     from engine.time.durations import Duration, add, parse_duration
     from engine.time.recurrence import RecurrenceSpec, occurrences
-    from engine.time.timers import Timer, TimerQueue
+    from engine.time.timers import TimerQueue
 
 __all__ = [
     "Actor",
@@ -66,7 +66,6 @@ __all__ = [
     "StoreError",
     "SystemClock",
     "TimeError",
-    "Timer",
     "TimerQueue",
     "VirtualClock",
     "add",
@@ -100,7 +99,7 @@ _HOMES = {
     "engine.time.clock": ("Clock", "SystemClock", "VirtualClock"),
     "engine.time.durations": ("Duration", "add", "parse_duration"),
     "engine.time.recurrence": ("RecurrenceSpec", "occurrences"),
-    "engine.time.timers": ("Timer", "TimerQueue"),
+    "engine.time.timers": ("TimerQueue",),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 

@@ -327,7 +327,7 @@ class Engine:
             self._unread |= returning
             for target, kind, ref, at in self.store.timers():
                 if target in returning:
-                    self._wakeups.schedule(Wake(kind=WakeKind(kind), target=target, ref=ref, at=at))
+                    self._wakeups.arm(WakeKind(kind), target, ref, at)
         return len(known)
 
     def work(self, limit: int = 100) -> int:
@@ -666,7 +666,7 @@ class Engine:
         if instance.incident is not None:
             now = self.clock.now()
             self._wakeups.forget(instance_id)
-            self._wakeups.schedule(Wake(kind=WakeKind.RETRY, target=instance_id, ref="", at=now))
+            self._wakeups.arm(WakeKind.RETRY, instance_id, "", now)
             self._fire_due(now, move_clock=False)
         return self.instance(instance_id).incident is None
 
@@ -750,7 +750,7 @@ class Engine:
     def _arm_schedule(self, process: str, at: datetime | None) -> None:
         self._wakeups.disarm(process, "")
         if at is not None:
-            self._wakeups.schedule(Wake(kind=WakeKind.START, target=process, ref="", at=at))
+            self._wakeups.arm(WakeKind.START, process, "", at)
 
 
 @contextmanager

@@ -11,14 +11,14 @@ the state before it acts, so a stale timer does nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import NamedTuple
 
 from engine.runtime.events import Event, EventType, instant
 from engine.runtime.instance import Instance
 from engine.runtime.store import StoredTimer
-from engine.time.timers import Timer, TimerQueue
+from engine.time.timers import TimerQueue
 
 
 class WakeKind(Enum):
@@ -30,8 +30,9 @@ class WakeKind(Enum):
     """An instance's timers held back by an incident are armed again."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Wake:
+class Wake(NamedTuple):
+    """A timer that fell due (a tuple: one is made a firing)."""
+
     kind: WakeKind
     target: str
     """The instance id (the process id for START)."""
@@ -44,20 +45,21 @@ def series_ref(duty: str) -> str:
     return f"series:{duty}"
 
 
+_KINDS = {kind.value: kind for kind in WakeKind}
+
+
 class Wakeups:
+    """Every pending timer, held by its instance in the form a store keeps (each commit lists the
+    instance's timers, so that form is the timer itself: nothing is made again a commit)."""
+
     def __init__(self) -> None:
-        self._queue: TimerQueue[Wake] = TimerQueue()
-        self._armed: dict[str, dict[str, list[tuple[Timer[Wake], StoredTimer]]]] = {}
-        """Instance id → ref → its pending timers, each with the form a store keeps (every commit
-        lists the instance's timers, so that form is made once per timer)."""
+        self._queue: TimerQueue[StoredTimer] = TimerQueue()
 
     def __len__(self) -> int:
         return len(self._queue)
 
-    def schedule(self, wake: Wake) -> None:
-        timer = self._queue.schedule(wake.at, wake)
-        stored = StoredTimer(wake.kind.value, wake.ref, wake.at)
-        self._armed.setdefault(wake.target, {}).setdefault(wake.ref, []).append((timer, stored))
+    def arm(self, kind: WakeKind, target: str, ref: str, at: datetime) -> None:
+        self._queue.schedule(at, target, StoredTimer(kind.value, ref, at))
 
     def next_due(self) -> datetime | None:
         return self._queue.next_due()
@@ -65,25 +67,15 @@ class Wakeups:
     def due(self, until: datetime, *, inclusive: bool = True) -> Iterator[Wake]:
         """The wakes due by `until` (before it, not inclusive), in time order, including those
         scheduled while iterating."""
-        for timer in self._queue.pop_due(until, inclusive=inclusive):
-            wake = timer.payload
-            refs = self._armed.get(wake.target, {})
-            timers = refs.get(wake.ref, [])
-            for index, (armed, _) in enumerate(timers):
-                if armed is timer:
-                    del timers[index]
-                    if not timers:
-                        del refs[wake.ref]
-                    break
-            yield wake
+        for at, target, timer in self._queue.pop_due(until, inclusive=inclusive):
+            yield Wake(_KINDS[timer.kind], target, timer.ref, at)
 
     def pending(self, target: str) -> tuple[StoredTimer, ...]:
         """The timers armed for an instance, as a store keeps them."""
-        return tuple(stored for armed in self._armed.get(target, {}).values() for _, stored in armed)
+        return tuple(self._queue.pending(target))
 
     def disarm(self, instance: str, ref: str) -> None:
-        for timer, _ in self._armed.get(instance, {}).pop(ref, []):
-            self._queue.cancel(timer)
+        self._queue.cancel(instance, lambda timer: timer.ref == ref)
 
     def track(self, event: Event, instance: Instance) -> None:
         """Arm or disarm what `event`, just applied to `instance`, calls for (the instants are the
@@ -92,13 +84,13 @@ class Wakeups:
         if event.type is EventType.DUTY_OPENED:
             duty = instance.duties[data["key"]]
             if duty.warn_at is not None:
-                self._arm(WakeKind.WARN, event.instance, duty.key, duty.warn_at)
-            self._arm(WakeKind.DUE, event.instance, duty.key, duty.due)
+                self.arm(WakeKind.WARN, event.instance, duty.key, duty.warn_at)
+            self.arm(WakeKind.DUE, event.instance, duty.key, duty.due)
         elif event.type is EventType.DUTY_SCHEDULED:
             self.disarm(event.instance, series_ref(data["duty"]))
             following = instance.series[data["duty"]].next_at
             if following is not None:
-                self._arm(WakeKind.OPEN, event.instance, series_ref(data["duty"]), following)
+                self.arm(WakeKind.OPEN, event.instance, series_ref(data["duty"]), following)
         elif (
             event.type in (EventType.DUTY_SATISFIED, EventType.DUTY_CANCELLED)
             or event.type is EventType.DUTY_PAUSED
@@ -110,17 +102,15 @@ class Wakeups:
             if duty.paused_at is not None:
                 return
             if duty.warn_at is not None and duty.warned_at is None:
-                self._arm(WakeKind.WARN, event.instance, duty.key, duty.warn_at)
-            self._arm(WakeKind.DUE, event.instance, duty.key, duty.due)
+                self.arm(WakeKind.WARN, event.instance, duty.key, duty.warn_at)
+            self.arm(WakeKind.DUE, event.instance, duty.key, duty.due)
         elif event.type is EventType.INSTANCE_COMPLETED:
             self.forget(event.instance)
         elif event.type is EventType.INCIDENT:
             self.reset(instance)
 
     def forget(self, instance: str) -> None:
-        for ref in list(self._armed.get(instance, {})):
-            self.disarm(instance, ref)
-        self._armed.pop(instance, None)
+        self._queue.cancel(instance)
 
     def reset(self, instance: Instance, *, retrying: bool = False) -> None:
         """Derive the instance's timers from its state alone: while it has an open incident, only
@@ -129,18 +119,15 @@ class Wakeups:
         if instance.finished:
             return
         if instance.incident is not None and not retrying:
-            self._arm(WakeKind.RETRY, instance.id, "", instant(instance.incident["retry_at"]))
+            self.arm(WakeKind.RETRY, instance.id, "", instant(instance.incident["retry_at"]))
             return
         for duty in instance.open_duties():
             if duty.paused_at is not None:
                 continue
             if duty.warn_at is not None and duty.warned_at is None:
-                self._arm(WakeKind.WARN, instance.id, duty.key, duty.warn_at)
+                self.arm(WakeKind.WARN, instance.id, duty.key, duty.warn_at)
             if duty.breached_at is None:
-                self._arm(WakeKind.DUE, instance.id, duty.key, duty.due)
+                self.arm(WakeKind.DUE, instance.id, duty.key, duty.due)
         for series in instance.series.values():
             if series.next_at is not None:
-                self._arm(WakeKind.OPEN, instance.id, series_ref(series.duty), series.next_at)
-
-    def _arm(self, kind: WakeKind, instance: str, ref: str, at: datetime) -> None:
-        self.schedule(Wake(kind=kind, target=instance, ref=ref, at=at))
+                self.arm(WakeKind.OPEN, instance.id, series_ref(series.duty), series.next_at)

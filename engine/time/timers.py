@@ -1,17 +1,19 @@
-"""All pending timers of all instances in one priority queue.
+"""All pending timers of all instances in one priority queue, each timer held by an owner.
 
 Advancing time costs O(k log n) for the k timers that fall due among n pending: the queue is a binary
-heap ordered by (due instant, sequence), and a cancelled timer is only flagged (lazy deletion), to be
-dropped when it reaches the top, or when cancelled timers come to outnumber the pending ones (then
-the heap is rebuilt without them, so memory follows the timers pending, not all ever cancelled).
-The sequence number makes the order total and deterministic: two timers due at the same instant
-fire in the order they were scheduled.
+heap of plain tuples ordered by (due instant, sequence). An owner (an instance) holds a few timers and
+cancels them by owner, so the queue keeps each owner's pending entries beside the heap; a cancelled
+entry only leaves that list (lazy deletion), to be dropped from the heap when it reaches the top, or
+when cancelled entries come to outnumber the pending ones (then the heap is rebuilt from the owners'
+lists, so memory follows the timers pending, not all ever cancelled). No object is made a timer but
+its tuple: a million pending timers are a million tuples. The sequence number makes the order total
+and deterministic: two timers due at the same instant fire in the order they were scheduled.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -19,29 +21,21 @@ from engine.time.clock import require_aware
 
 P = TypeVar("P")
 
+_Entry = tuple[float, int, str, P, datetime]
+"""(due as a timestamp, sequence, owner, payload, due)."""
 
-class Timer(Generic[P]):
-    """A scheduled timer; keep it to cancel the timer later."""
 
-    __slots__ = ("cancelled", "due", "fired", "payload", "sequence")
-
-    def __init__(self, due: datetime, sequence: int, payload: P) -> None:
-        self.due = due
-        self.sequence = sequence
-        self.payload = payload
-        self.cancelled = False
-        self.fired = False
-
-    def __repr__(self) -> str:
-        state = " cancelled" if self.cancelled else ""
-        return f"Timer({self.due.isoformat()}, #{self.sequence}{state}, {self.payload!r})"
+def _every(_: object) -> bool:
+    return True
 
 
 class TimerQueue(Generic[P]):
-    __slots__ = ("_heap", "_live", "_sequence")
+    __slots__ = ("_heap", "_live", "_owned", "_sequence")
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, Timer[P]]] = []
+        self._heap: list[_Entry[P]] = []
+        self._owned: dict[str, list[_Entry[P]]] = {}
+        """Owner → its pending entries, in the order they were scheduled."""
         self._sequence = 0
         self._live = 0
 
@@ -49,32 +43,50 @@ class TimerQueue(Generic[P]):
         """Timers scheduled and neither cancelled nor popped."""
         return self._live
 
-    def schedule(self, due: datetime, payload: P) -> Timer[P]:
+    def schedule(self, due: datetime, owner: str, payload: P) -> None:
         require_aware(due, "timer due instant")
         self._sequence += 1
-        timer = Timer(due, self._sequence, payload)
-        heapq.heappush(self._heap, (due.timestamp(), self._sequence, timer))
+        entry = (due.timestamp(), self._sequence, owner, payload, due)
+        heapq.heappush(self._heap, entry)
+        owned = self._owned.get(owner)
+        if owned is None:
+            self._owned[owner] = [entry]
+        else:
+            owned.append(entry)
         self._live += 1
-        return timer
 
-    def cancel(self, timer: Timer[P]) -> bool:
-        """Cancel `timer`; False if it had already fired or been cancelled."""
-        if timer.cancelled or timer.fired:
-            return False
-        timer.cancelled = True
-        self._live -= 1
-        if len(self._heap) > 2 * self._live + COMPACT_ABOVE:
-            self._heap[:] = [entry for entry in self._heap if not entry[2].cancelled]  # in place: see pop_due
+    def pending(self, owner: str) -> list[P]:
+        """The payloads of the owner's pending timers, in the order they were scheduled."""
+        return [entry[3] for entry in self._owned.get(owner, ())]
+
+    def cancel(self, owner: str, which: Callable[[P], bool] = _every) -> int:
+        """Cancel the owner's pending timers whose payload `which` accepts (all by default); how
+        many were cancelled."""
+        owned = self._owned.get(owner)
+        if not owned:
+            return 0
+        kept = [entry for entry in owned if not which(entry[3])]
+        cancelled = len(owned) - len(kept)
+        if kept:
+            self._owned[owner] = kept
+        else:
+            del self._owned[owner]
+        self._live -= cancelled
+        if cancelled and len(self._heap) > 2 * self._live + COMPACT_ABOVE:
+            # in place: pop_due may be iterating over it
+            self._heap[:] = [entry for entries in self._owned.values() for entry in entries]
             heapq.heapify(self._heap)
-        return True
+        return cancelled
 
     def next_due(self) -> datetime | None:
-        self._drop_cancelled()
-        return self._heap[0][2].due if self._heap else None
+        heap = self._heap
+        while heap and not self._is_pending(heap[0]):
+            heapq.heappop(heap)
+        return heap[0][4] if heap else None
 
-    def pop_due(self, until: datetime, *, inclusive: bool = True) -> Iterator[Timer[P]]:
-        """Yield the timers due at or before `until` (strictly before it with `inclusive=False`) in
-        (due, sequence) order, removing each.
+    def pop_due(self, until: datetime, *, inclusive: bool = True) -> Iterator[tuple[datetime, str, P]]:
+        """Yield (due, owner, payload) of the timers due at or before `until` (strictly before it
+        with `inclusive=False`) in (due, sequence) order, removing each.
 
         Timers scheduled while iterating are seen too if they are due by `until`, so a timer that
         re-arms itself (a recurring duty) fires at every instant up to `until`.
@@ -82,20 +94,24 @@ class TimerQueue(Generic[P]):
         limit = require_aware(until, "until").timestamp()
         heap = self._heap
         while heap:
-            key, _, timer = heap[0]
-            if timer.cancelled:
+            entry = heap[0]
+            if not self._is_pending(entry):
                 heapq.heappop(heap)
                 continue
-            if key > limit or (key == limit and not inclusive):
+            if entry[0] > limit or (entry[0] == limit and not inclusive):
                 return
             heapq.heappop(heap)
-            timer.fired = True
+            owned = self._owned[entry[2]]
+            owned.remove(entry)
+            if not owned:
+                del self._owned[entry[2]]
             self._live -= 1
-            yield timer
+            yield entry[4], entry[2], entry[3]
 
-    def _drop_cancelled(self) -> None:
-        while self._heap and self._heap[0][2].cancelled:
-            heapq.heappop(self._heap)
+    def _is_pending(self, entry: _Entry[P]) -> bool:
+        """Not cancelled: still in its owner's list (sequences are unique, so == is identity)."""
+        owned = self._owned.get(entry[2])
+        return owned is not None and entry in owned
 
 
 COMPACT_ABOVE = 64

@@ -36,41 +36,64 @@ def test_system_clock_is_aware() -> None:
 
 def test_timers_pop_in_due_then_schedule_order() -> None:
     queue: TimerQueue[str] = TimerQueue()
-    queue.schedule(T0 + timedelta(minutes=10), "b")
-    queue.schedule(T0 + timedelta(minutes=5), "a")
-    queue.schedule(T0 + timedelta(minutes=10), "c")
-    queue.schedule(T0 + timedelta(minutes=20), "d")
-    assert [t.payload for t in queue.pop_due(T0 + timedelta(minutes=10))] == ["a", "b", "c"]
+    queue.schedule(T0 + timedelta(minutes=10), "one", "b")
+    queue.schedule(T0 + timedelta(minutes=5), "two", "a")
+    queue.schedule(T0 + timedelta(minutes=10), "one", "c")
+    queue.schedule(T0 + timedelta(minutes=20), "two", "d")
+    assert list(queue.pop_due(T0 + timedelta(minutes=10))) == [
+        (T0 + timedelta(minutes=5), "two", "a"),
+        (T0 + timedelta(minutes=10), "one", "b"),
+        (T0 + timedelta(minutes=10), "one", "c"),
+    ]
     assert len(queue) == 1
     assert queue.next_due() == T0 + timedelta(minutes=20)
+    assert queue.pending("one") == []
+    assert queue.pending("two") == ["d"]
 
 
 def test_cancelled_timers_never_fire_and_cancel_after_firing_is_a_no_op() -> None:
     queue: TimerQueue[str] = TimerQueue()
-    kept = queue.schedule(T0, "kept")
-    dropped = queue.schedule(T0, "dropped")
-    assert queue.cancel(dropped) is True
-    assert queue.cancel(dropped) is False
-    assert [t.payload for t in queue.pop_due(T0)] == ["kept"]
-    assert queue.cancel(kept) is False
+    queue.schedule(T0, "case", "kept")
+    queue.schedule(T0, "case", "dropped")
+    assert queue.cancel("case", lambda payload: payload == "dropped") == 1
+    assert queue.cancel("case", lambda payload: payload == "dropped") == 0
+    assert queue.pending("case") == ["kept"]
+    assert [payload for _, _, payload in queue.pop_due(T0)] == ["kept"]
+    assert queue.cancel("case") == 0
     assert len(queue) == 0
     assert queue.next_due() is None
 
 
+def test_cancelling_an_owners_timers_leaves_the_others() -> None:
+    queue: TimerQueue[int] = TimerQueue()
+    for n in range(6):
+        queue.schedule(T0 + timedelta(minutes=n), "even" if n % 2 == 0 else "odd", n)
+    assert queue.cancel("odd") == 3
+    assert queue.next_due() == T0
+    assert [payload for _, _, payload in queue.pop_due(T0 + timedelta(hours=1))] == [0, 2, 4]
+
+
+def test_a_due_instant_is_exclusive_when_asked() -> None:
+    queue: TimerQueue[str] = TimerQueue()
+    queue.schedule(T0, "case", "at")
+    assert list(queue.pop_due(T0, inclusive=False)) == []
+    assert list(queue.pop_due(T0)) == [(T0, "case", "at")]
+
+
 def test_timers_scheduled_while_popping_fire_in_the_same_pass_when_due() -> None:
     queue: TimerQueue[int] = TimerQueue()
-    queue.schedule(T0, 0)
+    queue.schedule(T0, "case", 0)
     fired = []
-    for timer in queue.pop_due(T0 + timedelta(hours=1)):
-        fired.append((timer.due, timer.payload))
-        if timer.payload < 3:
-            queue.schedule(timer.due + timedelta(minutes=20), timer.payload + 1)
+    for due, owner, payload in queue.pop_due(T0 + timedelta(hours=1)):
+        fired.append((due, payload))
+        if payload < 3:
+            queue.schedule(due + timedelta(minutes=20), owner, payload + 1)
     assert fired == [(T0 + timedelta(minutes=20 * i), i) for i in range(4)]
 
 
 def test_naive_due_instants_are_refused() -> None:
     with pytest.raises(NaiveDatetimeError):
-        TimerQueue[str]().schedule(datetime(2026, 1, 1), "x")  # noqa: DTZ001
+        TimerQueue[str]().schedule(datetime(2026, 1, 1), "case", "x")  # noqa: DTZ001
 
 
 def test_timers_cancelled_while_others_fire_never_fire_and_the_rest_keep_their_order() -> None:
@@ -78,11 +101,12 @@ def test_timers_cancelled_while_others_fire_never_fire_and_the_rest_keep_their_o
     being popped. Every tenth timer fires, in order."""
     start = datetime(2026, 11, 23, tzinfo=UTC)
     queue: TimerQueue[int] = TimerQueue()
-    timers = [queue.schedule(start + timedelta(minutes=n), n) for n in range(1_000)]
+    for n in range(1_000):
+        queue.schedule(start + timedelta(minutes=n), f"case-{n}", n)
     fired = []
-    for timer in queue.pop_due(start + timedelta(days=1)):
-        fired.append(timer.payload)
-        for later in timers[timer.payload + 1 : timer.payload + 10]:
-            queue.cancel(later)
+    for _, _, payload in queue.pop_due(start + timedelta(days=1)):
+        fired.append(payload)
+        for later in range(payload + 1, payload + 10):
+            queue.cancel(f"case-{later}")
     assert fired == list(range(0, 1_000, 10))
     assert len(queue) == 0
