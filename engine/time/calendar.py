@@ -61,7 +61,7 @@ def format_interval(interval: Interval) -> str:
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # OSError: a name too long for a file
         raise TimeError(f"unknown timezone '{name}' (use an IANA name such as Asia/Shanghai)") from error
 
 

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 
 from engine.errors import TimeError
-from engine.time.calendar import BusinessCalendar, CalendarSpec, country_code, parse_hours
+from engine.time.calendar import BusinessCalendar, CalendarSpec, country_code, parse_hours, zone
 from engine.time.durations import add, parse_duration
 from tests.unit.time.cn import at
 
@@ -72,6 +72,13 @@ def test_unknown_country_and_timezone() -> None:
         country_code("Atlantis")
     with pytest.raises(TimeError, match="unknown timezone 'Mars/Olympus'"):
         BusinessCalendar(CalendarSpec(timezone="Mars/Olympus"))
+
+
+@pytest.mark.parametrize("name", ["Asia", "Asia/" + "x" * 300])
+def test_a_timezone_name_that_is_a_region_or_too_long_is_unknown(name: str) -> None:
+    """The time zone database is a tree of files: a region is a folder, a long name too long a path."""
+    with pytest.raises(TimeError, match="unknown timezone 'Asia"):
+        zone(name)
 
 
 def test_a_calendar_without_working_time_says_so() -> None:
