@@ -629,22 +629,20 @@ def _event_row(event: Event) -> tuple[Any, ...]:
     )
 
 
+_TYPES = {kind.value: kind for kind in EventType}
+_decode = json.JSONDecoder().decode
+
+
 def _event(row: Sequence[Any]) -> Event:
     try:
-        data = json.loads(row[6])
+        data = _decode(row[6])
         if not isinstance(data, dict):
             raise ValueError("its data is not a mapping")
-        return Event(
-            instance=row[0],
-            sequence=row[1],
-            at=instant(row[2]),
-            actor=row[3],
-            roles=_roles(row[4]),
-            type=EventType(row[5]),
-            data=data,
-            key=row[7],
-        )
-    except (TypeError, ValueError) as error:  # JSONDecodeError and an unknown type are ValueErrors
+        kind = _TYPES.get(row[5])
+        if kind is None:
+            raise ValueError(f"{row[5]!r} is not an event type")
+        return Event(row[0], row[1], instant(row[2]), row[3], kind, data, _roles(row[4]), row[7])
+    except (TypeError, ValueError) as error:  # JSONDecodeError is a ValueError
         raise DamagedStoreError(
             f"the store is damaged: instance {row[0]} event {row[1]} is unreadable ({error})"
         ) from error

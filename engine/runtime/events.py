@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class EventType(Enum):
@@ -63,9 +63,10 @@ ENGINE = Actor(id="sopflow", roles=frozenset())
 """The actor of everything the engine does by itself: deadlines, warnings, scheduled starts."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Event:
-    """One entry of an instance's journal; `sequence` counts from 1 within the instance."""
+class Event(NamedTuple):
+    """One entry of an instance's journal; `sequence` counts from 1 within the instance. A named
+    tuple: immutable, and made (or read back) in half the time of a frozen dataclass, for every
+    event of every command, firing and journal read."""
 
     instance: str
     sequence: int
@@ -96,7 +97,7 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00$")
 
 def iso(moment: datetime) -> str:
     """An instant as ISO 8601 text in UTC, the form every instant takes in event data."""
-    return moment.astimezone(UTC).isoformat()
+    return (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).isoformat()
 
 
 def instant(text: str) -> datetime:

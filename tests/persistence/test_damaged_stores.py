@@ -73,7 +73,7 @@ def test_a_changed_definition_under_running_instances_is_found(location: str, re
         ("UPDATE events SET data = '{not json' WHERE instance = 'ticket-1' AND sequence = 2",
          "the store is damaged: instance ticket-1 event 2 is unreadable (Expecting property name"),
         ("UPDATE events SET type = 'duty_vanished' WHERE instance = 'ticket-1' AND sequence = 2",
-         "instance ticket-1 event 2 is unreadable ('duty_vanished' is not a valid EventType)"),
+         "instance ticket-1 event 2 is unreadable ('duty_vanished' is not an event type)"),
         ("UPDATE events SET at = 'yesterday' WHERE instance = 'ticket-1' AND sequence = 2",
          "instance ticket-1 event 2 is unreadable (Invalid isoformat string: 'yesterday')"),
         ("DELETE FROM events WHERE instance = 'ticket-1' AND sequence = 2",

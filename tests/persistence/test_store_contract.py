@@ -81,7 +81,7 @@ def test_a_store_from_a_newer_sopflow_is_refused(tmp_path: Path) -> None:
 def test_committed_events_read_back_exactly(reopen: OpenStore) -> None:
     store = reopen()
     first = event("ticket-1", 1, "2026-11-23 10:00", subject="打印机", count=3, ok=True, none=None)
-    second = replace(event("ticket-1", 2, "2026-11-23 10:05:30.25", nested={"a": [1, "二"]}), key="")
+    second = event("ticket-1", 2, "2026-11-23 10:05:30.25", nested={"a": [1, "二"]})._replace(key="")
     store.commit(Commit(writes=(write("ticket-1", 0, first, second, due="2026-11-23 11:00"),)))
     assert reopen().load("ticket-1") == [first, second]
     assert store.load("ticket-1", after=1) == [second]
