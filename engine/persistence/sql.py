@@ -160,11 +160,13 @@ class SqlStore:
                     (command.key, command.fingerprint, _json(command.result)),
                 )
             for process, started, following in commit.schedules:
-                moved = self._run(
-                    "UPDATE schedules SET next_at = ? WHERE process = ? AND next_at = ?",
-                    (iso(following) if following else None, process, iso(started)),
-                ).rowcount
-                if moved != 1:
+                with self._pipelined() as wait:
+                    moved = self._run(
+                        "UPDATE schedules SET next_at = ? WHERE process = ? AND next_at = ?",
+                        (iso(following) if following else None, process, iso(started)),
+                    )
+                    wait()  # its count of rows is known once it is answered
+                if moved.rowcount != 1:
                     raise ConflictError(f"the self-start of {process} at {iso(started)} was already made")
             if commit.refusal is not None:
                 event = commit.refusal

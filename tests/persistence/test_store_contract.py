@@ -22,6 +22,7 @@ from engine.runtime.instance import Instance
 from engine.runtime.store import Commit, ConflictError, StoredCommand, StoredTimer, Write
 from engine.time.clock import VirtualClock
 from tests.persistence.conftest import TICKET, OpenStore
+from tests.postgres import fresh_database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLERK = Actor.of("li", "clerk")
@@ -151,6 +152,55 @@ def test_a_write_after_a_rolled_back_one_chains_on_what_was_kept(reopen: OpenSto
     store.commit(Commit(writes=(write("ticket-1", 2, event("ticket-1", 3, "2026-11-23 10:03", by="a")),)))
     assert [e.data["values"]["by"] for e in store.load("ticket-1", after=1)] == ["b", "a"]
     assert store.verify() == []
+
+
+def test_a_commit_refused_within_a_batch_leaves_the_others_of_the_batch(reopen: OpenStore) -> None:
+    """A commit whose key another writer used first is refused (on PostgreSQL only when its
+    pipeline is answered, after its release was sent); the batch goes on and keeps the others."""
+    store, other = reopen(), reopen()
+    other.commit(Commit(command=StoredCommand(key="k-1", fingerprint="f", result={})))
+    with store.batch():
+        store.commit(Commit(writes=(write("ticket-1", 0, event("ticket-1", 1, "2026-11-23 10:00")),)))
+        refused = write("ticket-2", 0, event("ticket-2", 1, "2026-11-23 10:01"))
+        with pytest.raises(ConflictError, match="another writer was first"):
+            store.commit(
+                Commit(writes=(refused,), command=StoredCommand(key="k-1", fingerprint="g", result={}))
+            )
+        store.commit(Commit(writes=(write("ticket-3", 0, event("ticket-3", 1, "2026-11-23 10:02")),)))
+    assert [s.id for s in reopen().summaries()] == ["ticket-1", "ticket-3"]
+    assert reopen().command("k-1") == StoredCommand(key="k-1", fingerprint="f", result={})
+    store.commit(Commit(writes=(write("ticket-1", 1, event("ticket-1", 2, "2026-11-23 10:03")),)))
+    assert store.verify() == []
+
+
+def test_a_write_after_one_refused_at_its_commit_chains_on_what_was_kept(postgres: str) -> None:
+    """PostgreSQL sends a commit's end with its statements and hears the answer last: a commit
+    refused only at COMMIT (a deferred check) is remembered as nothing, so the next write, after
+    another writer's, follows the other's hash."""
+    location = fresh_database(postgres, "refused_at_commit")
+    store, other = open_store(location), open_store(location)
+    try:
+        store.commit(Commit(writes=(write("ticket-1", 0, event("ticket-1", 1, "2026-11-23 10:00")),)))
+        other.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql"
+            " AS $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$"
+        )
+        other.execute(
+            "CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED"
+            " FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+        with pytest.raises(StoreError, match="refused at commit"):
+            store.commit(
+                Commit(writes=(write("ticket-1", 1, event("ticket-1", 2, "2026-11-23 10:01", by="a")),))
+            )
+        other.execute("DROP TRIGGER refuse ON events")
+        other.commit(Commit(writes=(write("ticket-1", 1, event("ticket-1", 2, "2026-11-23 10:02", by="b")),)))
+        store.commit(Commit(writes=(write("ticket-1", 2, event("ticket-1", 3, "2026-11-23 10:03", by="a")),)))
+        assert [e.data["values"]["by"] for e in store.load("ticket-1", after=1)] == ["b", "a"]
+        assert store.verify() == []
+    finally:
+        store.close()
+        other.close()
 
 
 def test_timers_are_stored_as_each_write_lists_them(reopen: OpenStore) -> None:
