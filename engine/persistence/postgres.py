@@ -79,10 +79,10 @@ class PostgresStore(SqlStore):
             return
 
         def wait() -> None:
-            with self._errors():
+            with self._errors:
                 pipeline.sync()
 
-        with self._errors(), self._db.pipeline() as pipeline:
+        with self._errors, self._db.pipeline() as pipeline:
             self._wait = wait
             try:
                 yield wait
