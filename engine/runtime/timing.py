@@ -31,7 +31,7 @@ class WakeKind(Enum):
 
 
 class Wake(NamedTuple):
-    """A timer that fell due (a tuple: one is made a firing)."""
+    """A timer that fell due (a tuple: one is made for every firing)."""
 
     kind: WakeKind
     target: str
