@@ -72,7 +72,7 @@ class Wakeups:
 
     def pending(self, target: str) -> tuple[StoredTimer, ...]:
         """The timers armed for an instance, as a store keeps them."""
-        return tuple(self._queue.pending(target))
+        return self._queue.pending(target)
 
     def disarm(self, instance: str, ref: str) -> None:
         self._queue.cancel(instance, lambda timer: timer.ref == ref)

@@ -55,9 +55,9 @@ class TimerQueue(Generic[P]):
             owned.append(entry)
         self._live += 1
 
-    def pending(self, owner: str) -> list[P]:
+    def pending(self, owner: str) -> tuple[P, ...]:
         """The payloads of the owner's pending timers, in the order they were scheduled."""
-        return [entry[3] for entry in self._owned.get(owner, ())]
+        return tuple([entry[3] for entry in self._owned.get(owner, ())])
 
     def cancel(self, owner: str, which: Callable[[P], bool] = _every) -> int:
         """Cancel the owner's pending timers whose payload `which` accepts (all by default); how

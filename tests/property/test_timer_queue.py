@@ -38,7 +38,7 @@ class TimerQueueMachine(RuleBasedStateMachine):
     @rule(owner=st.sampled_from(OWNERS))
     def cancel_owner(self, owner: str) -> None:
         held = [p for p, (_, o) in self.pending.items() if o == owner]
-        assert self.queue.pending(owner) == held
+        assert self.queue.pending(owner) == tuple(held)
         for payload in held:
             del self.pending[payload]
         assert self.queue.cancel(owner) == len(held)

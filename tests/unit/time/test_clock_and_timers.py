@@ -47,8 +47,8 @@ def test_timers_pop_in_due_then_schedule_order() -> None:
     ]
     assert len(queue) == 1
     assert queue.next_due() == T0 + timedelta(minutes=20)
-    assert queue.pending("one") == []
-    assert queue.pending("two") == ["d"]
+    assert queue.pending("one") == ()
+    assert queue.pending("two") == ("d",)
 
 
 def test_cancelled_timers_never_fire_and_cancel_after_firing_is_a_no_op() -> None:
@@ -57,7 +57,7 @@ def test_cancelled_timers_never_fire_and_cancel_after_firing_is_a_no_op() -> Non
     queue.schedule(T0, "case", "dropped")
     assert queue.cancel("case", lambda payload: payload == "dropped") == 1
     assert queue.cancel("case", lambda payload: payload == "dropped") == 0
-    assert queue.pending("case") == ["kept"]
+    assert queue.pending("case") == ("kept",)
     assert [payload for _, _, payload in queue.pop_due(T0)] == ["kept"]
     assert queue.cancel("case") == 0
     assert len(queue) == 0
